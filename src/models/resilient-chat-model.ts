@@ -1,0 +1,171 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelayMs } from './backoff-delay.ts';
+import { ModelError } from './chat-model.ts';
+import type { ChatModel, ChatModelPart, ChatModelRequest } from './chat-model.ts';
+import { nextWithin } from './next-within.ts';
+
+// Retries, fallback and the between-chunk timeout around a chain of models, as one ChatModel.
+// Before the first text delta nothing has reached the caller, so a failure may be retried (with
+// backoff, or after the upstream's Retry-After) or handed to the next model in the chain. After it,
+// the caller has shown text, so any failure is thrown to the caller as it is: never a silent end.
+
+export interface ResiliencePolicy {
+  /** Retries of one model before moving on (MODEL_MAX_RETRIES). */
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  /** Cap of one wait; a Retry-After longer than this moves on to the next model instead. */
+  retryMaxDelayMs: number;
+  /** Longest silence allowed between chunks, and before the first (MODEL_CHUNK_TIMEOUT_MS). */
+  chunkTimeoutMs: number;
+}
+
+export interface ResilientChatModelOptions extends ResiliencePolicy {
+  /** The requested model first, then its fallbacks. */
+  chain: ChatModel[];
+  /** Waits between retries; rejects when the signal aborts. */
+  sleep?: (milliseconds: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+  /** Told of every failure that was retried or handed to the next model (for logs and metrics). */
+  onRecoveredFailure?: (event: { model: string; error: ModelError; next: 'retry' | 'fallback' }) => void;
+}
+
+/** Kinds worth trying on another model: the upstream, not the request, is at fault. */
+const FALLBACK_KINDS: ReadonlySet<ModelError['kind']> = new Set([
+  'rate-limited',
+  'upstream',
+  'timeout',
+  'invalid-response',
+]);
+/** Kinds worth trying again on the same model; a stall is not retried, it moves on. */
+const RETRY_KINDS: ReadonlySet<ModelError['kind']> = new Set(['rate-limited', 'upstream']);
+
+export class ResilientChatModel implements ChatModel {
+  readonly name: string;
+  readonly provider: string;
+  readonly chain: readonly ChatModel[];
+  readonly #options: ResilientChatModelOptions;
+
+  constructor(options: ResilientChatModelOptions) {
+    const [first] = options.chain;
+    if (!first) throw new Error('ResilientChatModel needs at least one model');
+    this.name = first.name;
+    this.provider = first.provider;
+    this.chain = options.chain;
+    this.#options = options;
+  }
+
+  async *stream(request: ChatModelRequest): AsyncGenerator<ChatModelPart> {
+    const sleep = this.#options.sleep ?? defaultSleep;
+    let lastError: ModelError | undefined;
+    for (const model of this.chain) {
+      for (let attempt = 0; ; attempt += 1) {
+        let started = false;
+        try {
+          yield* this.#attempt({ model, request, onStarted: () => (started = true) });
+          return;
+        } catch (error) {
+          const failure = asModelError(error, model.name);
+          if (started || failure.kind === 'aborted' || request.signal.aborted) throw failure;
+          lastError = failure;
+          const wait = this.#retryDelay({ failure, attempt });
+          if (wait !== undefined) {
+            this.#options.onRecoveredFailure?.({ model: model.name, error: failure, next: 'retry' });
+            await sleep(wait, request.signal).catch(() => {
+              throw abortedError(model.name);
+            });
+            continue;
+          }
+          if (!FALLBACK_KINDS.has(failure.kind)) throw failure;
+          this.#options.onRecoveredFailure?.({ model: model.name, error: failure, next: 'fallback' });
+          break;
+        }
+      }
+    }
+    throw lastError ?? new ModelError({ kind: 'upstream', message: 'No model answered.', retryable: true });
+  }
+
+  /** One call to one model, with the chunk timeout; the upstream call is torn down however it ends. */
+  async *#attempt(options: {
+    model: ChatModel;
+    request: ChatModelRequest;
+    onStarted: () => void;
+  }): AsyncGenerator<ChatModelPart> {
+    const { model, request } = options;
+    const controller = new AbortController();
+    const abort = () => controller.abort(request.signal.reason);
+    request.signal.addEventListener('abort', abort, { once: true });
+    const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      while (true) {
+        const result = await nextWithin({
+          iterator,
+          timeoutMs: this.#options.chunkTimeoutMs,
+          signal: request.signal,
+          onTimeout: () =>
+            new ModelError({
+              kind: 'timeout',
+              message: `${model.name}: no data for ${this.#options.chunkTimeoutMs} ms`,
+              retryable: true,
+            }),
+          onAbort: () => abortedError(model.name),
+        });
+        if (result.done) break;
+        const part = result.value;
+        if (part.type === 'text-delta') {
+          options.onStarted();
+          yield part;
+        } else {
+          finished = true;
+          yield { ...part, model: part.model ?? model.name };
+        }
+      }
+      if (!finished) {
+        throw new ModelError({
+          kind: 'invalid-response',
+          message: `${model.name}: the stream ended before it finished`,
+          retryable: false,
+        });
+      }
+    } finally {
+      request.signal.removeEventListener('abort', abort);
+      controller.abort(new DOMException('The call is over.', 'AbortError'));
+      // A stalled `next()` may still be pending: ask the iterator to stop without waiting for it.
+      void iterator.return?.()?.catch(() => {});
+    }
+  }
+
+  #retryDelay(options: { failure: ModelError; attempt: number }): number | undefined {
+    const { failure, attempt } = options;
+    const policy = this.#options;
+    if (!failure.retryable || !RETRY_KINDS.has(failure.kind) || attempt >= policy.maxRetries)
+      return undefined;
+    if (failure.retryAfterMs !== undefined) {
+      return failure.retryAfterMs <= policy.retryMaxDelayMs ? failure.retryAfterMs : undefined;
+    }
+    return backoffDelayMs({
+      attempt,
+      baseDelayMs: policy.retryBaseDelayMs,
+      maxDelayMs: policy.retryMaxDelayMs,
+      random: policy.random,
+    });
+  }
+}
+
+function asModelError(error: unknown, model: string): ModelError {
+  if (error instanceof ModelError) return error;
+  return new ModelError({
+    kind: 'upstream',
+    message: `${model}: ${error instanceof Error ? error.message : String(error)}`,
+    retryable: false,
+    cause: error,
+  });
+}
+
+function abortedError(model: string): ModelError {
+  return new ModelError({ kind: 'aborted', message: `${model}: the call was aborted`, retryable: false });
+}
+
+async function defaultSleep(milliseconds: number, signal: AbortSignal): Promise<void> {
+  await delay(milliseconds, undefined, { signal });
+}
