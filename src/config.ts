@@ -1,0 +1,161 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+// Environment (and `.env`) → typed, validated settings. The documents' names are kept
+// (PORT, HOST, DEBUG, LOG_LEVEL, SAMPLE_RATE, CHUNK_SIZE, CEREBRAS_API_KEY); docs/configuration.md
+// lists every variable.
+
+const booleanText = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off', ''].includes(value), {
+    message: 'expected true or false',
+  })
+  .transform((value) => ['true', '1', 'yes', 'on'].includes(value));
+
+const integer = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ message: 'expected a whole number' })
+    .int({ message: 'expected a whole number' })
+    .min(minimum, { message: `expected at least ${minimum}` })
+    .max(maximum, { message: `expected at most ${maximum}` });
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .pipe(z.url({ message: 'expected a URL such as http://127.0.0.1:11434/v1' }).optional())
+  .optional();
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine((value) => value.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(value), {
+    message: 'expected sqlite:PATH or postgres://USER@HOST:PORT/DATABASE',
+  });
+
+const logLevel = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['fatal', 'error', 'warn', 'warning', 'info', 'debug', 'trace', 'silent']))
+  .transform((value) => (value === 'warning' ? 'warn' : value));
+
+const limit = (fallback: number) => integer(0).default(fallback);
+
+const schema = z.object({
+  PORT: integer(0, 65535).default(8000),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  DEBUG: booleanText.default(false),
+  LOG_LEVEL: logLevel.default('info'),
+  SAMPLE_RATE: integer(8000, 48000).default(16000),
+  CHUNK_SIZE: integer(64, 65536).default(1024),
+  DATABASE_URL: databaseUrl.default('sqlite:./data/cai.db'),
+  REDIS_URL: optionalText,
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+
+  JWT_SECRET: optionalText.pipe(
+    z.string().min(32, { message: 'expected at least 32 characters' }).optional(),
+  ),
+  JWT_ISSUER: z.string().trim().min(1).default('cai'),
+  JWT_AUDIENCE: z.string().trim().min(1).default('cai'),
+  JWT_DEFAULT_TTL_SECONDS: integer(1).default(3600),
+  ADMIN_API_KEY: optionalText.pipe(
+    z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
+  ),
+  ALLOW_ANONYMOUS: booleanText.default(false),
+  TRUST_PROXY: booleanText.default(false),
+
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalUrl,
+  ANTHROPIC_API_KEY: optionalText,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  CEREBRAS_API_KEY: optionalText,
+  CEREBRAS_BASE_URL: optionalUrl,
+  GROQ_API_KEY: optionalText,
+  GROQ_BASE_URL: optionalUrl,
+  OLLAMA_API_KEY: optionalText,
+  OLLAMA_BASE_URL: optionalUrl,
+  DEFAULT_MODEL: optionalText,
+  FALLBACK_MODELS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean),
+    ),
+  MODEL_ALIAS_GPT: z.string().trim().min(1).default('openai:gpt-4o-mini'),
+  MODEL_ALIAS_CLAUDE: z.string().trim().min(1).default('anthropic:claude-3-5-haiku-latest'),
+  MODEL_ALIAS_LLAMA: z.string().trim().min(1).default('cerebras:llama3.1-8b'),
+  MODEL_MAX_RETRIES: integer(0, 10).default(2),
+  MODEL_RETRY_BASE_DELAY_MS: integer(0).default(250),
+  MODEL_RETRY_MAX_DELAY_MS: integer(0).default(10_000),
+  MODEL_CHUNK_TIMEOUT_MS: integer(1).default(30_000),
+  MODEL_MAX_OUTPUT_TOKENS: integer(1).default(1024),
+  OFFLINE_MODEL_TOKEN_DELAY_MS: integer(0, 10_000).default(10),
+
+  HISTORY_MAX_MESSAGES: integer(0, 10_000).default(50),
+  HISTORY_MAX_CHARACTERS: integer(0).default(32_000),
+  MAX_PROMPT_CHARACTERS: integer(1).default(32_000),
+  BODY_LIMIT_BYTES: integer(1024).default(1_048_576),
+  SHUTDOWN_DRAIN_MS: integer(0).default(10_000),
+
+  LIMIT_REST_PER_MINUTE: limit(100),
+  LIMIT_WS_MESSAGES_PER_SECOND: limit(10),
+  LIMIT_CONNECTIONS_PER_TENANT: limit(50),
+  LIMIT_SIGNALING_PER_COMPANY: limit(100),
+  LIMIT_ANON_CONNECTIONS_PER_IP: limit(10),
+  LIMIT_ANON_REQUESTS_PER_MINUTE: limit(100),
+  LIMIT_AI_REQUESTS_PER_WEEK: limit(100),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads `.env` (if present) under the real environment, which wins. */
+export function readEnvironment(
+  environment: NodeJS.ProcessEnv = process.env,
+  envFile = '.env',
+): Record<string, string | undefined> {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...environment };
+}
+
+export function loadConfig(environment: Record<string, string | undefined> = readEnvironment()): Config {
+  const known = Object.fromEntries(
+    Object.keys(schema.shape).map((name) => [
+      name,
+      environment[name] === undefined ? undefined : environment[name],
+    ]),
+  );
+  const result = schema.safeParse(known);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'configuration');
+      const given = environment[name];
+      return `${name}: ${issue.message}${given === undefined ? '' : ` (got ${JSON.stringify(secretSafe(name, given))})`}`;
+    });
+    throw new ConfigError(problems);
+  }
+  return result.data;
+}
+
+function secretSafe(name: string, value: string): string {
+  return /KEY|SECRET|TOKEN|PASSWORD/.test(name) ? '…' : value;
+}

@@ -1,0 +1,150 @@
+import type { ChatModel, ChatModelMessage } from '../models/chat-model.ts';
+import type { Store } from '../store/store.ts';
+import type { Message, Scope } from './domain.ts';
+import { AppError } from './errors.ts';
+import type { HistoryLimits } from './history-window.ts';
+import { historyWindow } from './history-window.ts';
+import { uuidv7 } from './ids.ts';
+import type { EngineLogger } from './streaming-turn.ts';
+import { StreamingTurn } from './streaming-turn.ts';
+import type { DuplicateTurn, Turn } from './turn.ts';
+
+export type { EngineLogger } from './streaming-turn.ts';
+export type { HistoryLimits } from './history-window.ts';
+export type { DuplicateTurn, LiveTurn, Turn, TurnEndEvent } from './turn.ts';
+
+export interface ConversationEngineOptions {
+  store: Store;
+  /** Throws an AppError (PROVIDER_NOT_CONFIGURED, MODEL_NOT_FOUND) for a model it cannot serve. */
+  resolveModel: (name?: string) => ChatModel;
+  history: HistoryLimits;
+  /** The largest `content` + `system` accepted, in characters. */
+  maxPromptCharacters: number;
+  logger?: EngineLogger;
+}
+
+export interface StartTurnInput {
+  scope: Scope;
+  conversationId: string;
+  content: string;
+  /** `provider:model` or an alias; the default model when absent. */
+  model?: string;
+  /** Prepended to the history as a system message; not stored. */
+  system?: string;
+  /** Doc 004's idempotency key: a resend is neither stored nor answered twice. */
+  clientMessageId?: string;
+  /** The caller going away: aborts the turn like `interrupt()`. */
+  signal?: AbortSignal;
+}
+
+const silentLogger: EngineLogger = { warn: () => undefined, error: () => undefined };
+const REPLY_SEARCH_PAGE = 100;
+
+/**
+ * The one conversation engine behind every protocol: validates a user message, stores it, and
+ * streams the model's reply as typed events until the assistant message is stored.
+ */
+export class ConversationEngine {
+  readonly #options: ConversationEngineOptions;
+  readonly #logger: EngineLogger;
+
+  constructor(options: ConversationEngineOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  /**
+   * Starts a turn. Rejects, with nothing stored, when the input is invalid (VALIDATION_FAILED,
+   * PROMPT_TOO_LARGE), the conversation is not in scope (CHAT_NOT_FOUND) or the model cannot be
+   * resolved. Resolves once the user message is stored; the reply then streams on its own.
+   */
+  async startTurn(input: StartTurnInput): Promise<Turn> {
+    const { store } = this.#options;
+    if (typeof input.content !== 'string' || input.content.trim() === '') {
+      throw new AppError('VALIDATION_FAILED', {
+        message: 'The message content is empty.',
+        details: 'Send a non-empty "content" string.',
+      });
+    }
+    const promptCharacters = input.content.length + (input.system?.length ?? 0);
+    if (promptCharacters > this.#options.maxPromptCharacters) {
+      throw new AppError('PROMPT_TOO_LARGE', {
+        details: `The message and system prompt may hold at most ${this.#options.maxPromptCharacters} characters; this one has ${promptCharacters}.`,
+      });
+    }
+    const model = this.#options.resolveModel(input.model);
+    const conversation = await store.getConversation(input.scope, input.conversationId);
+    if (conversation === undefined) throw new AppError('CHAT_NOT_FOUND');
+
+    // Made together, so no other message of this process sorts between a user message and its
+    // reply: that is how a resend finds the reply (see findReply).
+    const userMessageId = uuidv7();
+    const assistantMessageId = uuidv7();
+    const appended = await store.appendMessage(input.scope, {
+      id: userMessageId,
+      conversationId: conversation.id,
+      role: 'user',
+      content: input.content,
+      status: 'complete',
+      clientMessageId: input.clientMessageId || null,
+    });
+    if (!appended.created) {
+      return this.#duplicateTurn({ scope: input.scope, userMessage: appended.message });
+    }
+
+    const stored = await store.recentMessages(
+      input.scope,
+      conversation.id,
+      this.#options.history.maxMessages,
+    );
+    const window = historyWindow({ stored, userMessage: appended.message, limits: this.#options.history });
+    const messages: ChatModelMessage[] = window.map((message) => ({
+      role: message.role,
+      content: message.content,
+    }));
+    if (input.system) messages.unshift({ role: 'system', content: input.system });
+
+    return new StreamingTurn({
+      store,
+      scope: input.scope,
+      conversationId: conversation.id,
+      userMessage: appended.message,
+      assistantMessageId,
+      model,
+      messages,
+      signal: input.signal,
+      logger: this.#logger,
+    });
+  }
+
+  async #duplicateTurn(options: { scope: Scope; userMessage: Message }): Promise<DuplicateTurn> {
+    const reply = await this.#findReply(options);
+    return {
+      duplicate: true,
+      conversationId: options.userMessage.conversationId,
+      userMessage: options.userMessage,
+      reply,
+      events: (async function* () {})(),
+      interrupt: () => undefined,
+      acknowledgeSentence: () => undefined,
+    };
+  }
+
+  /** The assistant message stored right after `userMessage` in id order, if that is its reply. */
+  async #findReply(options: { scope: Scope; userMessage: Message }): Promise<Message | undefined> {
+    const { scope, userMessage } = options;
+    let following: Message | undefined;
+    for (let offset = 0; ; offset += REPLY_SEARCH_PAGE) {
+      const page = await this.#options.store.listMessages(scope, userMessage.conversationId, {
+        offset,
+        limit: REPLY_SEARCH_PAGE,
+        order: 'desc',
+      });
+      for (const message of page.items) {
+        if (message.id <= userMessage.id) return following?.role === 'assistant' ? following : undefined;
+        following = message;
+      }
+      if (page.items.length < REPLY_SEARCH_PAGE) return undefined;
+    }
+  }
+}
