@@ -3,11 +3,16 @@ import type { Reporter, RunnerTask, RunnerTestFile } from 'vitest';
 // Prints one plain closing line, "N passed, N failed, N skipped", that CI reads whatever runner
 // printed above it.
 
-function* testsOf(tasks: RunnerTask[]): Generator<RunnerTask> {
+function* walk(tasks: RunnerTask[]): Generator<RunnerTask> {
   for (const task of tasks) {
-    if (task.type === 'test') yield task;
-    else if ('tasks' in task) yield* testsOf(task.tasks);
+    yield task;
+    if ('tasks' in task) yield* walk(task.tasks);
   }
+}
+
+/** Whether a failure below this task is already counted (a failed test, or a failed suite inside it). */
+function failsBelow(task: RunnerTask): boolean {
+  return 'tasks' in task && task.tasks.some((child) => child.result?.state === 'fail' || failsBelow(child));
 }
 
 export default class SummaryReporter implements Reporter {
@@ -15,13 +20,17 @@ export default class SummaryReporter implements Reporter {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
-    for (const test of testsOf(files)) {
-      if (test.result?.state === 'pass') passed += 1;
-      else if (test.result?.state === 'fail') failed += 1;
-      else skipped += 1;
+    for (const task of walk(files)) {
+      if (task.type === 'test') {
+        if (task.result?.state === 'pass') passed += 1;
+        else if (task.result?.state === 'fail') failed += 1;
+        else skipped += 1;
+      } else if (task.result?.state === 'fail' && !failsBelow(task)) {
+        // A file that failed to load, or a suite whose beforeAll/afterAll failed: its tests may
+        // all be marked skipped or passed, but the run failed all the same.
+        failed += 1;
+      }
     }
-    // A file that failed to load has no tests but is a failure all the same.
-    failed += files.filter((file) => file.result?.state === 'fail' && file.tasks.length === 0).length;
     failed += errors.length;
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import type { Database } from './database.ts';
+import { parseDatabaseUrl } from './database-url.ts';
+import type { DatabaseTarget } from './database-url.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { migrationProvider } from './migrations/index.ts';
+import { ImmediateSqliteDialect } from './sqlite-dialect.ts';
+import type { Store } from './store.ts';
+
+export { parseDatabaseUrl } from './database-url.ts';
+export type { DatabaseTarget } from './database-url.ts';
+
+export interface CreateStoreOptions {
+  /** `sqlite:PATH`, `sqlite::memory:`, or `postgres://…` (optionally `?schema=NAME`). */
+  url: string;
+  logger?: { info(object: object, message?: string): void };
+}
+
+/** How long a SQLite writer waits for the write lock before giving up. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+// Drivers load on demand: an embedded server never loads pg, a PostgreSQL one never loads SQLite.
+
+async function openSqlite(target: Extract<DatabaseTarget, { dialect: 'sqlite' }>): Promise<Kysely<Database>> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  if (!target.memory) mkdirSync(dirname(target.path), { recursive: true });
+  const connection = new BetterSqlite3(target.path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  connection.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  if (!target.memory) connection.pragma('journal_mode = WAL');
+  // NORMAL is durable across application crashes in WAL mode; only a power loss may lose the last commits.
+  connection.pragma('synchronous = NORMAL');
+  connection.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+}
+
+async function openPostgres(
+  target: Extract<DatabaseTarget, { dialect: 'postgres' }>,
+): Promise<Kysely<Database>> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({
+    connectionString: target.connectionString,
+    // Unqualified names resolve to the chosen schema on every pooled connection.
+    ...(target.schema === undefined ? {} : { options: `-c search_path=${target.schema}` }),
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+async function migrationSchema(
+  database: Kysely<Database>,
+  target: DatabaseTarget,
+): Promise<string | undefined> {
+  if (target.dialect === 'sqlite') return undefined;
+  if (target.schema !== undefined) return target.schema;
+  // Kysely's migrator looks for its tables in every schema unless told which one: name ours,
+  // so another schema's migration table in the same database is never mistaken for it.
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(database);
+  return rows[0]?.schema ?? undefined;
+}
+
+async function migrate(database: Kysely<Database>, target: DatabaseTarget): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database,
+    provider: migrationProvider,
+    migrationTableSchema: await migrationSchema(database, target),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) throw new Error('database migration failed', { cause: error });
+  return (results ?? []).map((result) => result.migrationName);
+}
+
+/** Opens the database named by `url`, brings its schema up to date, and answers the Store. */
+export async function createStore(options: CreateStoreOptions): Promise<Store> {
+  const target = parseDatabaseUrl(options.url);
+  const database = target.dialect === 'sqlite' ? await openSqlite(target) : await openPostgres(target);
+  try {
+    if (target.dialect === 'postgres' && target.schema !== undefined) {
+      await sql`create schema if not exists ${sql.id(target.schema)}`.execute(database);
+    }
+    const applied = await migrate(database, target);
+    options.logger?.info(
+      { dialect: target.dialect, ...(target.dialect === 'sqlite' ? { path: target.path } : {}), applied },
+      'database ready',
+    );
+  } catch (error) {
+    await database.destroy();
+    throw error;
+  }
+  return new KyselyStore({ database, dialect: target.dialect });
+}

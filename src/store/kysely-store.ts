@@ -1,0 +1,311 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type {
+  ApiKeyRecord,
+  Conversation,
+  LimitName,
+  Message,
+  Page,
+  PageResult,
+  Scope,
+  Tenant,
+} from '../core/domain.ts';
+import { AppError } from '../core/errors.ts';
+import { uuidv7 } from '../core/ids.ts';
+import type { Database, MessagesTable } from './database.ts';
+import { toApiKey, toConversation, toMessage, toTenant } from './row-mappers.ts';
+import type { AppendResult, NewConversation, NewMessage, Store } from './store.ts';
+import { isUniqueViolation } from './unique-violation.ts';
+
+// One Store over Kysely for both SQLite and PostgreSQL: the queries are portable (text columns,
+// ON CONFLICT, no RETURNING), so what differs is tiny: a count comes back as a number or a
+// string (Number() takes both), and only PostgreSQL needs a row lock for read-modify-write.
+
+export interface KyselyStoreOptions {
+  database: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+}
+
+function timestamp(): string {
+  return new Date().toISOString();
+}
+
+/** The conversations a scope may see: its tenant's, and only its own user's when it has one. */
+function scopedConversations(database: Kysely<Database>, scope: Scope) {
+  let query = database.selectFrom('conversations').where('tenant_id', '=', scope.tenantId);
+  if (scope.userId !== undefined) query = query.where('user_id', '=', scope.userId);
+  return query;
+}
+
+/** The messages of one conversation, empty when that conversation is not in scope. */
+function scopedMessages(database: Kysely<Database>, options: { scope: Scope; conversationId: string }) {
+  return database
+    .selectFrom('messages')
+    .where('tenant_id', '=', options.scope.tenantId)
+    .where('conversation_id', '=', options.conversationId)
+    .where(
+      'conversation_id',
+      'in',
+      scopedConversations(database, options.scope).where('id', '=', options.conversationId).select('id'),
+    );
+}
+
+export class KyselyStore implements Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly #database: Kysely<Database>;
+
+  constructor(options: KyselyStoreOptions) {
+    this.#database = options.database;
+    this.dialect = options.dialect;
+  }
+
+  async createTenant(input: { name: string }): Promise<Tenant> {
+    const row = { id: uuidv7(), name: input.name, limits: '{}', created_at: timestamp() };
+    await this.#database.insertInto('tenants').values(row).execute();
+    return toTenant(row);
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant | undefined> {
+    const row = await this.#database
+      .selectFrom('tenants')
+      .selectAll()
+      .where('id', '=', tenantId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toTenant(row);
+  }
+
+  async setTenantLimit(tenantId: string, name: LimitName, value: number | null): Promise<Tenant | undefined> {
+    return this.#database.transaction().execute(async (transaction) => {
+      const row = await transaction
+        .selectFrom('tenants')
+        .selectAll()
+        .where('id', '=', tenantId)
+        // Read-modify-write: PostgreSQL needs the row lock; SQLite's `begin immediate` already serialises.
+        .$if(this.dialect === 'postgres', (query) => query.forUpdate())
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const limits = JSON.parse(row.limits) as Record<string, number>;
+      if (value === null) delete limits[name];
+      else limits[name] = value;
+      const updated = { ...row, limits: JSON.stringify(limits) };
+      await transaction
+        .updateTable('tenants')
+        .set({ limits: updated.limits })
+        .where('id', '=', tenantId)
+        .execute();
+      return toTenant(updated);
+    });
+  }
+
+  async createApiKey(input: { tenantId: string; prefix: string; hash: string }): Promise<ApiKeyRecord> {
+    const row = {
+      id: uuidv7(),
+      tenant_id: input.tenantId,
+      prefix: input.prefix,
+      hash: input.hash,
+      created_at: timestamp(),
+      revoked_at: null,
+    };
+    try {
+      await this.#database.insertInto('api_keys').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('CONFLICT', { message: 'That key prefix is taken.', cause: error });
+      throw error;
+    }
+    return toApiKey(row);
+  }
+
+  async findApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.#database
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('prefix', '=', prefix)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toApiKey(row);
+  }
+
+  async revokeApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
+    // A second revocation keeps the first one's time.
+    await this.#database
+      .updateTable('api_keys')
+      .set({ revoked_at: timestamp() })
+      .where('id', '=', keyId)
+      .where('revoked_at', 'is', null)
+      .execute();
+    const row = await this.#database
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', keyId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toApiKey(row);
+  }
+
+  async ensureUser(tenantId: string, userId: string): Promise<{ created: boolean }> {
+    const result = await this.#database
+      .insertInto('users')
+      .values({ tenant_id: tenantId, id: userId, created_at: timestamp() })
+      .onConflict((conflict) => conflict.columns(['tenant_id', 'id']).doNothing())
+      .executeTakeFirst();
+    return { created: Number(result.numInsertedOrUpdatedRows ?? 0) > 0 };
+  }
+
+  async createConversation(scope: Scope, input: NewConversation): Promise<Conversation> {
+    const now = timestamp();
+    const row = {
+      id: input.id ?? uuidv7(),
+      tenant_id: scope.tenantId,
+      // A user-scoped caller only ever creates its own user's conversations.
+      user_id: scope.userId ?? input.userId,
+      title: input.title ?? null,
+      metadata: JSON.stringify(input.metadata ?? {}),
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.#database.insertInto('conversations').values(row).execute();
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('CONFLICT', { message: 'That conversation id is taken.', cause: error });
+      throw error;
+    }
+    return toConversation(row);
+  }
+
+  async getConversation(scope: Scope, conversationId: string): Promise<Conversation | undefined> {
+    const row = await scopedConversations(this.#database, scope)
+      .selectAll()
+      .where('id', '=', conversationId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toConversation(row);
+  }
+
+  async listConversations(
+    scope: Scope,
+    filter: { userId?: string },
+    page: Page,
+  ): Promise<PageResult<Conversation>> {
+    let query = scopedConversations(this.#database, scope);
+    if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+    const [counted, rows] = await Promise.all([
+      query.select((builder) => builder.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      query
+        .selectAll()
+        .orderBy('updated_at', page.order)
+        .orderBy('id', page.order)
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
+    ]);
+    return { items: rows.map(toConversation), total: Number(counted.count) };
+  }
+
+  async deleteConversation(scope: Scope, conversationId: string): Promise<boolean> {
+    return this.#database.transaction().execute(async (transaction) => {
+      const found = await scopedConversations(transaction, scope)
+        .select('id')
+        .where('id', '=', conversationId)
+        .executeTakeFirst();
+      if (found === undefined) return false;
+      await transaction
+        .deleteFrom('messages')
+        .where('conversation_id', '=', conversationId)
+        .where('tenant_id', '=', scope.tenantId)
+        .execute();
+      await transaction
+        .deleteFrom('conversations')
+        .where('id', '=', conversationId)
+        .where('tenant_id', '=', scope.tenantId)
+        .execute();
+      return true;
+    });
+  }
+
+  async appendMessage(scope: Scope, input: NewMessage): Promise<AppendResult> {
+    const clientMessageId = input.clientMessageId ?? null;
+    try {
+      return await this.#database.transaction().execute(async (transaction) => {
+        const conversation = await scopedConversations(transaction, scope)
+          .select('id')
+          .where('id', '=', input.conversationId)
+          .executeTakeFirst();
+        if (conversation === undefined) throw new AppError('CHAT_NOT_FOUND');
+        if (clientMessageId !== null) {
+          const existing = await this.#findByClientMessageId(transaction, { scope, input, clientMessageId });
+          if (existing !== undefined) return { created: false, message: existing };
+        }
+        const now = timestamp();
+        const row: MessagesTable = {
+          id: input.id ?? uuidv7(),
+          tenant_id: scope.tenantId,
+          conversation_id: input.conversationId,
+          role: input.role,
+          content: input.content,
+          status: input.status,
+          model: input.model ?? null,
+          usage: input.usage == null ? null : JSON.stringify(input.usage),
+          client_message_id: clientMessageId,
+          created_at: now,
+          updated_at: now,
+        };
+        await transaction.insertInto('messages').values(row).execute();
+        await transaction
+          .updateTable('conversations')
+          .set({ updated_at: now })
+          .where('id', '=', input.conversationId)
+          .where('tenant_id', '=', scope.tenantId)
+          .execute();
+        return { created: true, message: toMessage(row) };
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      // A concurrent twin committed the same client_message_id first (PostgreSQL, READ COMMITTED).
+      if (clientMessageId !== null) {
+        const existing = await this.#findByClientMessageId(this.#database, { scope, input, clientMessageId });
+        if (existing !== undefined) return { created: false, message: existing };
+      }
+      throw new AppError('CONFLICT', { message: 'That message id is taken.', cause: error });
+    }
+  }
+
+  async #findByClientMessageId(
+    database: Kysely<Database>,
+    options: { scope: Scope; input: NewMessage; clientMessageId: string },
+  ): Promise<Message | undefined> {
+    const row = await scopedMessages(database, {
+      scope: options.scope,
+      conversationId: options.input.conversationId,
+    })
+      .selectAll()
+      .where('client_message_id', '=', options.clientMessageId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toMessage(row);
+  }
+
+  async listMessages(scope: Scope, conversationId: string, page: Page): Promise<PageResult<Message>> {
+    const query = scopedMessages(this.#database, { scope, conversationId });
+    const [counted, rows] = await Promise.all([
+      query.select((builder) => builder.fn.countAll().as('count')).executeTakeFirstOrThrow(),
+      query.selectAll().orderBy('id', page.order).limit(page.limit).offset(page.offset).execute(),
+    ]);
+    return { items: rows.map(toMessage), total: Number(counted.count) };
+  }
+
+  async recentMessages(scope: Scope, conversationId: string, limit: number): Promise<Message[]> {
+    if (limit <= 0) return [];
+    const rows = await scopedMessages(this.#database, { scope, conversationId })
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map(toMessage);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.#database);
+  }
+
+  async close(): Promise<void> {
+    await this.#database.destroy();
+  }
+}

@@ -1,0 +1,40 @@
+import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
+import type { DatabaseConnection, DialectAdapter, Driver } from 'kysely';
+
+// Kysely's SQLite driver opens transactions with a plain (deferred) `begin`: the write lock is
+// taken at the first write, and a connection that read first and must then wait for another
+// writer gets SQLITE_BUSY at once, whatever the busy timeout. `begin immediate` takes the write
+// lock up front, where the busy timeout applies, so concurrent writers queue instead of failing.
+// Every transaction this store opens is a write transaction.
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+// SQLite does run DDL inside transactions. Saying so makes Kysely's Migrator wrap the pending
+// migrations in one (immediate) transaction, which is also what serialises several processes
+// migrating the same file at once: Kysely's SQLite migration lock is a no-op.
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+export class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
