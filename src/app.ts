@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify';
+import { createAuthenticator } from './auth/authenticator.ts';
+import { jwtSettingsFrom } from './auth/jwt.ts';
+import { resolveJwtSecret } from './auth/jwt-secret.ts';
+import { createTenantAdmin } from './auth/tenant-admin.ts';
+import type { Config } from './config.ts';
+import { ConversationEngine } from './core/conversation-engine.ts';
+import { createRateLimits } from './limits/rate-limits.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { ModelRegistry, type ModelRegistryOptions } from './models/model-registry.ts';
+import { createStore } from './store/create-store.ts';
+import type { Store } from './store/store.ts';
+import { ActiveTurns } from './transports/active-turns.ts';
+import { createHttpServer } from './transports/http/http-server.ts';
+
+// The one place where the parts are built and wired (DESIGN.md, Architecture).
+
+export interface App {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly server: FastifyInstance;
+  readonly models: ModelRegistry;
+  /** Starts listening on HOST:PORT; answers the base URL. */
+  listen(): Promise<string>;
+  /** SIGTERM: stop accepting, let running streams finish up to SHUTDOWN_DRAIN_MS, store what was produced. */
+  shutdown(): Promise<void>;
+}
+
+/** The AI SDK prints its warnings to the console by default; cai's logs are JSON lines. */
+function routeAiSdkWarnings(logger: Logger): void {
+  globalThis.AI_SDK_LOG_WARNINGS = (options) => {
+    logger.warn(
+      { warnings: options.warnings, provider: options.provider, model: options.model },
+      'model warning',
+    );
+  };
+}
+
+export interface BuildAppOptions {
+  config: Config;
+  logger?: Logger;
+  /** Test seams for the model registry (offline model pace, retry sleeps). */
+  models?: Omit<ModelRegistryOptions, 'config'>;
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<App> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const store = await createStore({ url: config.DATABASE_URL, logger });
+  const jwt = jwtSettingsFrom(config, await resolveJwtSecret(config));
+  routeAiSdkWarnings(logger);
+  const models = new ModelRegistry({
+    config,
+    offline: { tokenDelayMs: config.OFFLINE_MODEL_TOKEN_DELAY_MS },
+    ...options.models,
+  });
+  for (const problem of models.problems())
+    logger.warn({ problem }, 'model setting names a model this server cannot serve');
+
+  const engine = new ConversationEngine({
+    store,
+    resolveModel: (name) => models.resolve(name),
+    history: { maxMessages: config.HISTORY_MAX_MESSAGES, maxCharacters: config.HISTORY_MAX_CHARACTERS },
+    maxPromptCharacters: config.MAX_PROMPT_CHARACTERS,
+    logger,
+  });
+  const activeTurns = new ActiveTurns();
+  const server = await createHttpServer({
+    config,
+    logger,
+    store,
+    engine,
+    authenticator: createAuthenticator({ store, jwt }),
+    tenantAdmin: createTenantAdmin({ store, config, jwt }),
+    rateLimits: createRateLimits({ backend: 'memory' }),
+    metrics: createMetrics(),
+    models: {
+      list: () => models.list().map((listing) => ({ id: listing.name, provider: listing.provider })),
+    },
+    activeTurns,
+    activeConnections: () => activeTurns.size,
+  });
+
+  let shuttingDown: Promise<void> | undefined;
+  async function drain(): Promise<void> {
+    logger.info({ activeTurns: activeTurns.size, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down');
+    const closed = server.close();
+    let deadline: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      activeTurns.whenIdle().then(() => true),
+      new Promise<boolean>(
+        (resolve) => (deadline = setTimeout(() => resolve(false), config.SHUTDOWN_DRAIN_MS)),
+      ),
+    ]);
+    clearTimeout(deadline);
+    if (!drained) {
+      logger.warn({ activeTurns: activeTurns.size }, 'drain deadline reached: interrupting running streams');
+      activeTurns.interruptAll();
+      await activeTurns.whenIdle();
+    }
+    server.server.closeAllConnections();
+    await closed;
+    await store.close();
+    logger.info('stopped');
+  }
+
+  return {
+    config,
+    logger,
+    store,
+    server,
+    models,
+    async listen() {
+      return server.listen({ port: config.PORT, host: config.HOST });
+    },
+    shutdown() {
+      shuttingDown ??= drain();
+      return shuttingDown;
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { scopeOf } from '../../auth/authenticator.ts';
+import { AppError } from '../../core/errors.ts';
+import type { Scope } from '../../core/domain.ts';
+import type { HttpDependencies } from './http-dependencies.ts';
+import { principalOf } from './tenant-guard.ts';
+import { runTurnOverHttp } from './turn-over-http.ts';
+import { parseInput } from './validation.ts';
+
+// Doc 002's `POST /api/v1/ai/chat`, plus `POST /api/v1/chats/{chat_id}/messages` so that a chat
+// made through doc 004's REST API can be talked to over plain HTTP too. Both answer the whole
+// reply as JSON, or with `"stream": true` as Server-Sent Events.
+
+const TITLE_LENGTH = 80;
+
+const aiChatBody = z
+  .object({
+    content: z.string(),
+    role: z.literal('user').default('user'),
+    provider: z.string().trim().min(1).max(200).optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    context: z.record(z.string(), z.unknown()).optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    conversation_id: z.string().min(1).max(64).optional(),
+    user_id: z.string().trim().min(1).max(256).optional(),
+    system: z.string().optional(),
+    client_message_id: z.string().min(1).max(200).optional(),
+    stream: z.boolean().default(false),
+  })
+  .strict();
+
+const chatMessageBody = z
+  .object({
+    content: z.string(),
+    model: z.string().trim().min(1).max(200).optional(),
+    system: z.string().optional(),
+    client_message_id: z.string().min(1).max(200).optional(),
+    stream: z.boolean().default(false),
+  })
+  .strict();
+
+/** Doc 002's `context` object, given to the model as a system note (it is not stored as a message). */
+function systemPrompt(options: { system?: string; context?: Record<string, unknown> }): string | undefined {
+  const parts: string[] = [];
+  if (options.system) parts.push(options.system);
+  if (options.context && Object.keys(options.context).length > 0) {
+    parts.push(`Context about the user's situation: ${JSON.stringify(options.context)}`);
+  }
+  return parts.length > 0 ? parts.join('\n\n') : undefined;
+}
+
+export function registerAiChatRoutes(server: FastifyInstance, dependencies: HttpDependencies): void {
+  const { store, engine, activeTurns, metrics } = dependencies;
+
+  server.post('/api/v1/ai/chat', { config: { weeklyQuota: true } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const body = parseInput(aiChatBody, request.body);
+    const scope = scopeOf(principal);
+    const userId = principal.userId ?? body.user_id ?? null;
+    if (principal.userId !== undefined && body.user_id !== undefined && body.user_id !== principal.userId) {
+      throw new AppError('FORBIDDEN', { message: 'A user token can only chat as its own user.' });
+    }
+
+    // A new conversation is made only for this request; if the turn is refused it is removed
+    // again, so a refused request stores nothing.
+    let createdConversation: string | undefined;
+    let conversationId = body.conversation_id;
+    if (conversationId === undefined) {
+      if (userId !== null) await store.ensureUser(principal.tenantId, userId);
+      const conversation = await store.createConversation(scope, {
+        userId,
+        title: body.content.trim().slice(0, TITLE_LENGTH) || null,
+        metadata: body.metadata ?? {},
+      });
+      conversationId = createdConversation = conversation.id;
+    }
+    const model = body.model ?? body.provider;
+    try {
+      return await runTurnOverHttp({
+        request,
+        reply,
+        engine,
+        activeTurns,
+        metrics,
+        stream: body.stream,
+        input: {
+          scope,
+          conversationId,
+          content: body.content,
+          ...(model === undefined ? {} : { model }),
+          ...withSystem(systemPrompt(body)),
+          ...(body.client_message_id === undefined ? {} : { clientMessageId: body.client_message_id }),
+        },
+      });
+    } catch (error) {
+      if (createdConversation !== undefined) await removeUnused(dependencies, scope, createdConversation);
+      throw error;
+    }
+  });
+
+  server.post('/api/v1/chats/:chat_id/messages', async (request, reply) => {
+    const principal = principalOf(request);
+    const { chat_id: chatId } = parseInput(
+      z.object({ chat_id: z.string().min(1).max(64) }),
+      request.params,
+      'path',
+    );
+    const body = parseInput(chatMessageBody, request.body);
+    return runTurnOverHttp({
+      request,
+      reply,
+      engine,
+      activeTurns,
+      metrics,
+      stream: body.stream,
+      input: {
+        scope: scopeOf(principal),
+        conversationId: chatId,
+        content: body.content,
+        ...(body.model === undefined ? {} : { model: body.model }),
+        ...withSystem(body.system),
+        ...(body.client_message_id === undefined ? {} : { clientMessageId: body.client_message_id }),
+      },
+    });
+  });
+}
+
+function withSystem(system: string | undefined): { system?: string } {
+  return system === undefined ? {} : { system };
+}
+
+/** Deletes a conversation made for a request that was then refused, if nothing was stored in it. */
+async function removeUnused(
+  dependencies: HttpDependencies,
+  scope: Scope,
+  conversationId: string,
+): Promise<void> {
+  const messages = await dependencies.store.listMessages(scope, conversationId, {
+    offset: 0,
+    limit: 1,
+    order: 'asc',
+  });
+  if (messages.total === 0) await dependencies.store.deleteConversation(scope, conversationId);
+}
