@@ -64,6 +64,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     resolveModel: (name) => models.resolve(name),
     history: { maxMessages: config.HISTORY_MAX_MESSAGES, maxCharacters: config.HISTORY_MAX_CHARACTERS },
     maxPromptCharacters: config.MAX_PROMPT_CHARACTERS,
+    maxOutputTokens: config.MODEL_MAX_OUTPUT_TOKENS,
     logger,
   });
   const activeTurns = new ActiveTurns();

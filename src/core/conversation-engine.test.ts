@@ -193,6 +193,15 @@ describe('ConversationEngine', () => {
     expect(seenByModel[0]).toMatchObject({ role: 'user', content: 'Remember me' });
   });
 
+  it('caps the reply length the model may produce', async () => {
+    const model = new ScriptedModel([{ delta: 'Sure.' }]);
+    const turn = live(
+      await engineWith(model, { maxOutputTokens: 64 }).startTurn({ scope, conversationId, content: 'hi' }),
+    );
+    await turn.ended;
+    expect(model.requests[0]?.maxOutputTokens).toBe(64);
+  });
+
   it('sends the history oldest first with the system prompt in front', async () => {
     await seed([
       ['user', 'first question'],

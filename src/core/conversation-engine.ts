@@ -20,6 +20,8 @@ export interface ConversationEngineOptions {
   history: HistoryLimits;
   /** The largest `content` + `system` accepted, in characters. */
   maxPromptCharacters: number;
+  /** Cap on each reply's length, passed to the model. */
+  maxOutputTokens?: number;
   logger?: EngineLogger;
 }
 
@@ -112,6 +114,9 @@ export class ConversationEngine {
       assistantMessageId,
       model,
       messages,
+      ...(this.#options.maxOutputTokens === undefined
+        ? {}
+        : { maxOutputTokens: this.#options.maxOutputTokens }),
       signal: input.signal,
       logger: this.#logger,
     });

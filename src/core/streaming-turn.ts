@@ -21,6 +21,7 @@ export interface StreamingTurnOptions {
   assistantMessageId: string;
   model: ChatModel;
   messages: ChatModelMessage[];
+  maxOutputTokens?: number;
   /** The caller's own abort (a client that went away): counts as an interrupt. */
   signal?: AbortSignal;
   logger: EngineLogger;
@@ -140,7 +141,13 @@ export class StreamingTurn implements LiveTurn {
     let finishReason: string | undefined;
     let usage: Usage | null = null;
     try {
-      const parts = this.#options.model.stream({ messages: this.#options.messages, signal });
+      const parts = this.#options.model.stream({
+        messages: this.#options.messages,
+        signal,
+        ...(this.#options.maxOutputTokens === undefined
+          ? {}
+          : { maxOutputTokens: this.#options.maxOutputTokens }),
+      });
       iterator = parts[Symbol.asyncIterator]();
       for (;;) {
         const next = iterator.next();
