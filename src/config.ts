@@ -110,6 +110,22 @@ const schema = z.object({
   BODY_LIMIT_BYTES: integer(1024).default(1_048_576),
   SHUTDOWN_DRAIN_MS: integer(0).default(10_000),
 
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  WS_MAX_MESSAGE_BYTES: integer(1024).default(65_536),
+  WS_MAX_BUFFERED_BYTES: integer(1024).default(1_048_576),
+  WS_HEARTBEAT_MS: integer(100).default(30_000),
+  WS_IDLE_TIMEOUT_MS: integer(0).default(300_000),
+  RESUME_GRACE_MS: integer(0).default(30_000),
+  REVOCATION_CHECK_MS: integer(100).default(5_000),
+
   LIMIT_REST_PER_MINUTE: limit(100),
   LIMIT_WS_MESSAGES_PER_SECOND: limit(10),
   LIMIT_CONNECTIONS_PER_TENANT: limit(50),

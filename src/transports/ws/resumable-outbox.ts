@@ -1,0 +1,106 @@
+import type { ProtocolSocket } from './protocol-socket.ts';
+
+// Resumable streams: every message a session streams carries a `seq` and is kept for the resume
+// grace period, so a client that lost its connection mid-reply can reconnect, say the last `seq`
+// it saw, and receive each missed message exactly once, then the rest live. The reply keeps
+// generating while no socket is attached.
+
+export interface OutboxOptions {
+  /** The id a client names to resume (the connection id it was given). */
+  id: string;
+  /** How long sent messages are kept (the resume grace period, plus a margin). */
+  retainMs: number;
+  /** Cap on kept messages, whatever their age. */
+  maxRetained?: number;
+  now?: () => number;
+}
+
+interface Retained {
+  seq: number;
+  sentAt: number;
+  message: Record<string, unknown>;
+}
+
+export type AttachResult = { resumed: true; replayed: number } | { resumed: false; oldestSeq: number };
+
+const DEFAULT_MAX_RETAINED = 10_000;
+
+export class ResumableOutbox {
+  readonly id: string;
+  readonly #retainMs: number;
+  readonly #maxRetained: number;
+  readonly #now: () => number;
+  #socket: ProtocolSocket | undefined;
+  #lastSeq = 0;
+  // Allocated on first send, so an idle connection costs nothing here.
+  #retained: Retained[] | undefined;
+
+  constructor(options: OutboxOptions) {
+    this.id = options.id;
+    this.#retainMs = options.retainMs;
+    this.#maxRetained = options.maxRetained ?? DEFAULT_MAX_RETAINED;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get attached(): boolean {
+    return this.#socket !== undefined && this.#socket.isOpen;
+  }
+
+  /** Stamps the next `seq` on the message, keeps it, and sends it if a socket is attached. */
+  send(message: Record<string, unknown>): number {
+    const seq = ++this.#lastSeq;
+    const stamped = { ...message, seq };
+    const now = this.#now();
+    const retained = (this.#retained ??= []);
+    retained.push({ seq, sentAt: now, message: stamped });
+    this.#trim(now);
+    this.#socket?.sendJson(stamped);
+    return seq;
+  }
+
+  /** Sends without a seq and without keeping it (per-socket messages such as CONNECTED or pong). */
+  sendUnsequenced(message: unknown): void {
+    this.#socket?.sendJson(message);
+  }
+
+  /**
+   * Attaches a socket and replays every kept message after `afterSeq`. Refuses when messages after
+   * `afterSeq` are no longer kept (the client must reload from the REST history instead).
+   */
+  attach(socket: ProtocolSocket, afterSeq = this.#lastSeq): AttachResult {
+    this.#trim(this.#now());
+    const retained = this.#retained ?? [];
+    const oldestSeq = retained[0]?.seq ?? this.#lastSeq + 1;
+    if (afterSeq < oldestSeq - 1 || afterSeq > this.#lastSeq) return { resumed: false, oldestSeq };
+    this.#socket = socket;
+    let replayed = 0;
+    for (const entry of retained) {
+      if (entry.seq > afterSeq) {
+        socket.sendJson(entry.message);
+        replayed += 1;
+      }
+    }
+    return { resumed: true, replayed };
+  }
+
+  detach(): void {
+    this.#socket = undefined;
+  }
+
+  #trim(now: number): void {
+    const retained = this.#retained;
+    if (retained === undefined) return;
+    let drop = 0;
+    while (
+      drop < retained.length &&
+      (retained.length - drop > this.#maxRetained || now - retained[drop]!.sentAt > this.#retainMs)
+    ) {
+      drop += 1;
+    }
+    if (drop > 0) retained.splice(0, drop);
+  }
+}
