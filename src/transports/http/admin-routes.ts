@@ -17,7 +17,8 @@ const tenantParams = z.object({ tenant_id: z.string().min(1).max(64) });
 export function registerAdminRoutes(server: FastifyInstance, dependencies: HttpDependencies): void {
   const { tenantAdmin, config } = dependencies;
 
-  server.addHook('preHandler', async (request) => {
+  // Before the body is read, like the tenant guard.
+  server.addHook('onRequest', async (request) => {
     authenticateAdmin(readCredential(requestLike(request)), config.ADMIN_API_KEY);
   });
 

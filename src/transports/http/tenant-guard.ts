@@ -24,7 +24,9 @@ export function installTenantGuard(server: FastifyInstance, dependencies: HttpDe
 
   server.decorateRequest('principal', null);
 
-  server.addHook('preHandler', async (request, reply) => {
+  // onRequest, before the body is read: an unauthenticated or refused request costs no body
+  // parsing, and a malformed body cannot slip past the count.
+  server.addHook('onRequest', async (request, reply) => {
     const principal = await authenticator.authenticateRequest(requestLike(request));
     request.principal = principal;
     const tenant = await store.getTenant(principal.tenantId);
