@@ -16,6 +16,9 @@ import { createHttpServer } from './transports/http/http-server.ts';
 
 // The one place where the parts are built and wired (DESIGN.md, Architecture).
 
+/** After the drain, how long finished responses get to reach slow clients before sockets are cut. */
+const FLUSH_GRACE_MS = 1000;
+
 export interface App {
   readonly config: Config;
   readonly logger: Logger;
@@ -101,7 +104,12 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       activeTurns.interruptAll();
       await activeTurns.whenIdle();
     }
-    server.server.closeAllConnections();
+    // Let the last frames of finished streams flush; only then cut whatever is still open.
+    const flushed = await Promise.race([
+      closed.then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FLUSH_GRACE_MS).unref()),
+    ]);
+    if (!flushed) server.server.closeAllConnections();
     await closed;
     await store.close();
     logger.info('stopped');

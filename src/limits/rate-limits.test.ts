@@ -35,6 +35,19 @@ describe('rate limits in memory', () => {
     expect((await limits.consume({ ...request, name: 'LIMIT_REST_PER_MINUTE' })).allowed).toBe(false);
   });
 
+  it('keep the count when the limit changes, so raising it grants only the difference', async () => {
+    const limits = createRateLimits({ backend: 'memory' });
+    const request = { name: 'LIMIT_REST_PER_MINUTE', key: 'tenant-raise', windowSeconds: 60 };
+    for (let index = 0; index < 3; index += 1) {
+      expect((await limits.consume({ ...request, limit: 3 })).allowed).toBe(true);
+    }
+    expect((await limits.consume({ ...request, limit: 3 })).allowed).toBe(false);
+    // 4 consumed so far; raised to 6, two more fit.
+    expect(await limits.consume({ ...request, limit: 6 })).toMatchObject({ allowed: true, remaining: 1 });
+    expect((await limits.consume({ ...request, limit: 6 })).allowed).toBe(true);
+    expect((await limits.consume({ ...request, limit: 6 })).allowed).toBe(false);
+  });
+
   it('treat 0 as no limit', async () => {
     const limits = createRateLimits({ backend: 'memory' });
     const request = { name: 'LIMIT_REST_PER_MINUTE', key: 'tenant-1', limit: 0, windowSeconds: 60 };

@@ -1,8 +1,8 @@
 import {
   RateLimiterMemory,
   RateLimiterRedis,
-  RateLimiterRes,
   type RateLimiterAbstract,
+  type RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { LimitName } from '../core/domain.ts';
 
@@ -41,17 +41,20 @@ export interface RateLimits {
   consume(request: RateLimitRequest): Promise<RateLimitDecision>;
 }
 
+// One limiter per (name, window) whatever the limit, counting without a ceiling; the limit is
+// compared here. So changing a tenant's limit keeps its current count, in memory as in Redis.
+const UNBOUNDED_POINTS = Number.MAX_SAFE_INTEGER;
+
 export function createRateLimits(options: RateLimitBackend, now: () => number = Date.now): RateLimits {
   const limiters = new Map<string, RateLimiterAbstract>();
 
   function limiterFor(request: RateLimitRequest): RateLimiterAbstract {
-    const cacheKey = `${request.name}:${request.limit}:${request.windowSeconds}`;
+    const cacheKey = `${request.name}:${request.windowSeconds}`;
     let limiter = limiters.get(cacheKey);
     if (limiter === undefined) {
       limiter = build(options, {
-        // The limit is not in the stored key: changing a tenant's limit keeps its current count.
         keyPrefix: `cai:rate:${request.name}:${request.windowSeconds}`,
-        points: request.limit,
+        points: UNBOUNDED_POINTS,
         duration: request.windowSeconds,
       });
       limiters.set(cacheKey, limiter);
@@ -75,14 +78,8 @@ export function createRateLimits(options: RateLimitBackend, now: () => number = 
           `Invalid rate limit ${request.name}: ${request.limit} per ${request.windowSeconds} s`,
         );
       }
-      try {
-        const result = await limiterFor(request).consume(request.key);
-        return decision(request.limit, result, true, now());
-      } catch (rejection) {
-        // A refusal is answered as a RateLimiterRes; anything else is a real failure.
-        if (rejection instanceof RateLimiterRes) return decision(request.limit, rejection, false, now());
-        throw rejection;
-      }
+      const result = await limiterFor(request).consume(request.key);
+      return decision(request.limit, result, now());
     },
   };
 }
@@ -101,12 +98,13 @@ function build(
   });
 }
 
-function decision(limit: number, result: RateLimiterRes, allowed: boolean, nowMs: number): RateLimitDecision {
+function decision(limit: number, result: RateLimiterRes, nowMs: number): RateLimitDecision {
   const msBeforeNext = Math.max(0, result.msBeforeNext);
+  const allowed = result.consumedPoints <= limit;
   return {
     allowed,
     limit,
-    remaining: allowed ? Math.max(0, result.remainingPoints) : 0,
+    remaining: Math.max(0, limit - result.consumedPoints),
     resetAtMs: nowMs + msBeforeNext,
     // A refusal always asks for some wait, even at a window's last millisecond.
     retryAfterMs: allowed ? 0 : Math.max(1, msBeforeNext),
