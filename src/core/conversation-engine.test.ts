@@ -593,3 +593,82 @@ describe('ConversationEngine', () => {
     ).toEqual(['Answer A. Done A.', 'Answer B. Done B.']);
   });
 });
+
+describe('ConversationEngine with a caller-given history (stateless clients)', () => {
+  it('gives the model the caller history instead of the stored one and stores only the new exchange', async () => {
+    await seed([
+      ['user', 'Stored question'],
+      ['assistant', 'Stored answer'],
+    ]);
+    const before = (await storedMessages()).length;
+    const model = new ScriptedModel([{ delta: 'Fresh answer.' }, { finish: 'stop', usage }]);
+    const turn = live(
+      await engineWith(model).startTurn({
+        scope,
+        conversationId,
+        content: 'Second question',
+        system: 'Be brief.',
+        history: [
+          { role: 'user', content: 'First question' },
+          { role: 'assistant', content: 'First answer' },
+        ],
+      }),
+    );
+    await turn.ended;
+
+    expect(model.requests[0]?.messages).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'First question' },
+      { role: 'assistant', content: 'First answer' },
+      { role: 'user', content: 'Second question' },
+    ]);
+    const stored = (await storedMessages()).slice(before);
+    expect(stored.map((message) => [message.role, message.content])).toEqual([
+      ['user', 'Second question'],
+      ['assistant', 'Fresh answer.'],
+    ]);
+  });
+
+  it('windows a caller history by the same limits, newest first, leaving out empty messages', async () => {
+    const model = new ScriptedModel([{ finish: 'stop' }]);
+    const engine = engineWith(model, { history: { maxMessages: 3, maxCharacters: 1000 } });
+    const turn = live(
+      await engine.startTurn({
+        scope,
+        conversationId,
+        content: 'Now',
+        history: [
+          { role: 'user', content: 'Oldest' },
+          { role: 'assistant', content: 'Old reply' },
+          { role: 'user', content: 'Recent' },
+          { role: 'assistant', content: '  ' },
+          { role: 'assistant', content: 'Recent reply' },
+        ],
+      }),
+    );
+    await turn.ended;
+    expect(model.requests[0]?.messages).toEqual([
+      { role: 'user', content: 'Recent' },
+      { role: 'assistant', content: 'Recent reply' },
+      { role: 'user', content: 'Now' },
+    ]);
+  });
+
+  it("passes a turn's temperature and output cap to the model, the engine's cap winning when smaller", async () => {
+    const model = new ScriptedModel([{ finish: 'stop' }]);
+    const engine = engineWith(model, { maxOutputTokens: 100 });
+    await live(
+      await engine.startTurn({
+        scope,
+        conversationId,
+        content: 'One',
+        maxOutputTokens: 20,
+        temperature: 0.3,
+      }),
+    ).ended;
+    await live(await engine.startTurn({ scope, conversationId, content: 'Two', maxOutputTokens: 500 })).ended;
+    expect(model.requests[0]).toMatchObject({ maxOutputTokens: 20, temperature: 0.3 });
+    expect(model.requests[1]?.maxOutputTokens).toBe(100);
+    expect(model.requests[1]).not.toHaveProperty('temperature');
+  });
+});

@@ -37,6 +37,16 @@ export interface StartTurnInput {
   clientMessageId?: string;
   /** The caller going away: aborts the turn like `interrupt()`. */
   signal?: AbortSignal;
+  /**
+   * The conversation so far as the caller holds it (a stateless client such as the
+   * OpenAI-compatible API), oldest first, without `content`: the model sees it instead of the
+   * stored history, windowed by the same limits. Only `content` and the reply are stored.
+   */
+  history?: ChatModelMessage[];
+  /** A cap on this reply's length; the engine's own cap still applies, the smaller wins. */
+  maxOutputTokens?: number;
+  /** Sampling temperature for this reply. */
+  temperature?: number;
 }
 
 const silentLogger: EngineLogger = { warn: () => undefined, error: () => undefined };
@@ -56,12 +66,11 @@ export class ConversationEngine {
   }
 
   /**
-   * Starts a turn. Rejects, with nothing stored, when the input is invalid (VALIDATION_FAILED,
-   * PROMPT_TOO_LARGE), the conversation is not in scope (CHAT_NOT_FOUND) or the model cannot be
-   * resolved. Resolves once the user message is stored; the reply then streams on its own.
+   * The checks a turn must pass before anything is stored, for a caller that creates things
+   * (a conversation, a user) before starting the turn: an empty or oversized message
+   * (VALIDATION_FAILED, PROMPT_TOO_LARGE) and a model that cannot be served. Answers the model.
    */
-  async startTurn(input: StartTurnInput): Promise<Turn> {
-    const { store } = this.#options;
+  checkTurn(input: Pick<StartTurnInput, 'content' | 'system' | 'model'>): ChatModel {
     if (typeof input.content !== 'string' || input.content.trim() === '') {
       throw new AppError('VALIDATION_FAILED', {
         message: 'The message content is empty.',
@@ -74,7 +83,17 @@ export class ConversationEngine {
         details: `The message and system prompt may hold at most ${this.#options.maxPromptCharacters} characters; this one has ${promptCharacters}.`,
       });
     }
-    const model = this.#options.resolveModel(input.model);
+    return this.#options.resolveModel(input.model);
+  }
+
+  /**
+   * Starts a turn. Rejects, with nothing stored, when the input is invalid (VALIDATION_FAILED,
+   * PROMPT_TOO_LARGE), the conversation is not in scope (CHAT_NOT_FOUND) or the model cannot be
+   * resolved. Resolves once the user message is stored; the reply then streams on its own.
+   */
+  async startTurn(input: StartTurnInput): Promise<Turn> {
+    const { store } = this.#options;
+    const model = this.checkTurn(input);
     const conversation = await store.getConversation(input.scope, input.conversationId);
     if (conversation === undefined) throw new AppError('CHAT_NOT_FOUND');
 
@@ -94,16 +113,10 @@ export class ConversationEngine {
       return this.#duplicateTurn({ scope: input.scope, userMessage: appended.message });
     }
 
-    const stored = await store.recentMessages(
-      input.scope,
-      conversation.id,
-      this.#options.history.maxMessages,
-    );
-    const window = historyWindow({ stored, userMessage: appended.message, limits: this.#options.history });
-    const messages: ChatModelMessage[] = window.map((message) => ({
-      role: message.role,
-      content: message.content,
-    }));
+    const messages =
+      input.history === undefined
+        ? await this.#storedWindow({ scope: input.scope, userMessage: appended.message })
+        : callerWindow({ history: input.history, content: input.content, limits: this.#options.history });
     if (input.system) messages.unshift({ role: 'system', content: input.system });
 
     return new StreamingTurn({
@@ -114,12 +127,22 @@ export class ConversationEngine {
       assistantMessageId,
       model,
       messages,
-      ...(this.#options.maxOutputTokens === undefined
-        ? {}
-        : { maxOutputTokens: this.#options.maxOutputTokens }),
+      ...withMaxOutputTokens(this.#options.maxOutputTokens, input.maxOutputTokens),
+      ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
       signal: input.signal,
       logger: this.#logger,
     });
+  }
+
+  /** The stored conversation, windowed, ending with the turn's own user message. */
+  async #storedWindow(options: { scope: Scope; userMessage: Message }): Promise<ChatModelMessage[]> {
+    const stored = await this.#options.store.recentMessages(
+      options.scope,
+      options.userMessage.conversationId,
+      this.#options.history.maxMessages,
+    );
+    const window = historyWindow({ stored, userMessage: options.userMessage, limits: this.#options.history });
+    return window.map((message) => ({ role: message.role, content: message.content }));
   }
 
   async #duplicateTurn(options: { scope: Scope; userMessage: Message }): Promise<DuplicateTurn> {
@@ -152,4 +175,33 @@ export class ConversationEngine {
       if (page.items.length < REPLY_SEARCH_PAGE) return undefined;
     }
   }
+}
+
+/**
+ * A caller-given history windowed like a stored one (historyWindow): the newest messages that fit
+ * the limits, without empty ones, then the new user message.
+ */
+function callerWindow(options: {
+  history: ChatModelMessage[];
+  content: string;
+  limits: HistoryLimits;
+}): ChatModelMessage[] {
+  const { limits } = options;
+  const window: ChatModelMessage[] = [{ role: 'user', content: options.content }];
+  let characters = options.content.length;
+  const earlier = options.history.filter((message) => message.content.trim() !== '');
+  for (let index = earlier.length - 1; index >= 0; index -= 1) {
+    const message = earlier[index]!;
+    if (window.length >= limits.maxMessages) break;
+    if (characters + message.content.length > limits.maxCharacters) break;
+    window.unshift({ role: message.role, content: message.content });
+    characters += message.content.length;
+  }
+  return window;
+}
+
+/** The smaller of the engine's cap and the turn's own, if either is set. */
+function withMaxOutputTokens(engineCap?: number, turnCap?: number): { maxOutputTokens?: number } {
+  const caps = [engineCap, turnCap].filter((cap): cap is number => cap !== undefined);
+  return caps.length === 0 ? {} : { maxOutputTokens: Math.min(...caps) };
 }

@@ -26,6 +26,11 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, retryable: false, message: 'Not found.' },
   CHAT_NOT_FOUND: { status: 404, retryable: false, message: 'Chat not found.' },
   CONFLICT: { status: 409, retryable: false, message: 'The request conflicts with the current state.' },
+  RESUME_FAILED: {
+    status: 409,
+    retryable: false,
+    message: 'This session cannot be resumed; reload the history over REST.',
+  },
   RATE_LIMITED: { status: 429, retryable: true, message: 'Too many requests, retry after backoff.' },
   QUOTA_EXCEEDED: { status: 429, retryable: true, message: 'The weekly request quota is used up.' },
   MODEL_ERROR: { status: 502, retryable: true, message: 'AI model processing error.' },

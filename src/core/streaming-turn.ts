@@ -22,6 +22,7 @@ export interface StreamingTurnOptions {
   model: ChatModel;
   messages: ChatModelMessage[];
   maxOutputTokens?: number;
+  temperature?: number;
   /** The caller's own abort (a client that went away): counts as an interrupt. */
   signal?: AbortSignal;
   logger: EngineLogger;
@@ -147,6 +148,7 @@ export class StreamingTurn implements LiveTurn {
         ...(this.#options.maxOutputTokens === undefined
           ? {}
           : { maxOutputTokens: this.#options.maxOutputTokens }),
+        ...(this.#options.temperature === undefined ? {} : { temperature: this.#options.temperature }),
       });
       iterator = parts[Symbol.asyncIterator]();
       for (;;) {

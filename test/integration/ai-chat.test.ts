@@ -258,6 +258,8 @@ describe('POST /api/v1/ai/chat against an OpenAI provider (doc 002)', () => {
     expect(body.error.message).toContain('openai');
     expect(await chatCount(server, tenant.apiKey, 'claude-fan')).toBe(0);
     expect(fake.requests.length).toBe(before);
+    // Not even the user was created: its first real sight is still to come (doc 004's user_created).
+    expect(await server.app.store.ensureUser(tenant.tenantId, 'claude-fan')).toEqual({ created: true });
   });
 
   it('answers a prompt over MAX_PROMPT_CHARACTERS with 413 PROMPT_TOO_LARGE, storing nothing', async () => {
@@ -270,6 +272,7 @@ describe('POST /api/v1/ai/chat against an OpenAI provider (doc 002)', () => {
     expect(response.status).toBe(413);
     expect(await errorCode(response)).toBe('PROMPT_TOO_LARGE');
     expect(await chatCount(server, tenant.apiKey, 'verbose')).toBe(0);
+    expect(await server.app.store.ensureUser(tenant.tenantId, 'verbose')).toEqual({ created: true });
 
     // In an existing conversation too: no user message is stored.
     const first = (await (

@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Scope } from '../../core/domain.ts';
 import type { HttpDependencies } from './http-dependencies.ts';
 import { principalOf } from './tenant-guard.ts';
-import { runTurnOverHttp } from './turn-over-http.ts';
+import { runTurnOverHttp, type RunTurnOptions } from './turn-over-http.ts';
 import { parseInput } from './validation.ts';
 
 // Doc 002's `POST /api/v1/ai/chat`, plus `POST /api/v1/chats/{chat_id}/messages` so that a chat
@@ -52,6 +52,8 @@ function systemPrompt(options: { system?: string; context?: Record<string, unkno
 
 export function registerAiChatRoutes(server: FastifyInstance, dependencies: HttpDependencies): void {
   const { store, engine, activeTurns, metrics } = dependencies;
+  const runTurn = (options: Pick<RunTurnOptions, 'request' | 'reply' | 'stream' | 'input'>) =>
+    runTurnOverHttp({ ...options, engine, activeTurns, metrics });
 
   server.post('/api/v1/ai/chat', { config: { weeklyQuota: true } }, async (request, reply) => {
     const principal = principalOf(request);
@@ -62,8 +64,14 @@ export function registerAiChatRoutes(server: FastifyInstance, dependencies: Http
       throw new AppError('FORBIDDEN', { message: 'A user token can only chat as its own user.' });
     }
 
-    // A new conversation is made only for this request; if the turn is refused it is removed
-    // again, so a refused request stores nothing.
+    const model = body.model ?? body.provider;
+    const system = systemPrompt(body);
+    // Refuse a bad prompt or model before anything is created: a refused request stores nothing
+    // (not even the user, whose first sight doc 004 announces with user_created).
+    engine.checkTurn({ content: body.content, system, model });
+
+    // A new conversation is made only for this request; if the turn is still refused (another
+    // request deleted it, say) it is removed again.
     let createdConversation: string | undefined;
     let conversationId = body.conversation_id;
     if (conversationId === undefined) {
@@ -75,22 +83,18 @@ export function registerAiChatRoutes(server: FastifyInstance, dependencies: Http
       });
       conversationId = createdConversation = conversation.id;
     }
-    const model = body.model ?? body.provider;
     try {
-      return await runTurnOverHttp({
+      return await runTurn({
         request,
         reply,
-        engine,
-        activeTurns,
-        metrics,
         stream: body.stream,
         input: {
           scope,
           conversationId,
           content: body.content,
-          ...(model === undefined ? {} : { model }),
-          ...withSystem(systemPrompt(body)),
-          ...(body.client_message_id === undefined ? {} : { clientMessageId: body.client_message_id }),
+          model,
+          system,
+          clientMessageId: body.client_message_id,
         },
       });
     } catch (error) {
@@ -107,27 +111,20 @@ export function registerAiChatRoutes(server: FastifyInstance, dependencies: Http
       'path',
     );
     const body = parseInput(chatMessageBody, request.body);
-    return runTurnOverHttp({
+    return runTurn({
       request,
       reply,
-      engine,
-      activeTurns,
-      metrics,
       stream: body.stream,
       input: {
         scope: scopeOf(principal),
         conversationId: chatId,
         content: body.content,
-        ...(body.model === undefined ? {} : { model: body.model }),
-        ...withSystem(body.system),
-        ...(body.client_message_id === undefined ? {} : { clientMessageId: body.client_message_id }),
+        model: body.model,
+        system: body.system,
+        clientMessageId: body.client_message_id,
       },
     });
   });
-}
-
-function withSystem(system: string | undefined): { system?: string } {
-  return system === undefined ? {} : { system };
 }
 
 /** Deletes a conversation made for a request that was then refused, if nothing was stored in it. */

@@ -9,6 +9,7 @@ import { installErrorHandler } from './error-handler.ts';
 import { registerHealthRoutes } from './health-routes.ts';
 import type { HttpDependencies } from './http-dependencies.ts';
 import { registerMetricsRoutes } from './metrics-routes.ts';
+import { registerOpenAiCompatibleRoutes } from './openai-compatible-routes.ts';
 import { installTenantGuard } from './tenant-guard.ts';
 
 // The Fastify server: encapsulated plugins, one per kind of caller. Public (health, metrics),
@@ -41,6 +42,7 @@ export async function createHttpServer(
     registerChatRoutes(tenantScope, dependencies);
     registerAiChatRoutes(tenantScope, dependencies);
     registerAuthTokenRoutes(tenantScope, dependencies);
+    await registerOpenAiCompatibleRoutes(tenantScope, dependencies);
   });
   await server.register(async (adminScope) => {
     registerAdminRoutes(adminScope, dependencies);
