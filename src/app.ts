@@ -13,6 +13,8 @@ import { createStore } from './store/create-store.ts';
 import type { Store } from './store/store.ts';
 import { ActiveTurns } from './transports/active-turns.ts';
 import { createHttpServer } from './transports/http/http-server.ts';
+import { buildWsProtocols } from './transports/ws/protocols.ts';
+import { createWsLayer } from './transports/ws/ws-layer.ts';
 
 // The one place where the parts are built and wired (DESIGN.md, Architecture).
 
@@ -71,25 +73,52 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     logger,
   });
   const activeTurns = new ActiveTurns();
+  // Shared by the HTTP routes and the WebSocket layer (one rate-limit count, one metrics registry).
+  const authenticator = createAuthenticator({ store, jwt });
+  const tenantAdmin = createTenantAdmin({
+    store,
+    config,
+    jwt,
+    onListenerError: (error) => logger.warn({ err: error }, 'key revocation listener failed'),
+  });
+  const rateLimits = createRateLimits({ backend: 'memory' });
+  const metrics = createMetrics();
   const server = await createHttpServer({
     config,
     logger,
     store,
     engine,
-    authenticator: createAuthenticator({ store, jwt }),
-    tenantAdmin: createTenantAdmin({ store, config, jwt }),
-    rateLimits: createRateLimits({ backend: 'memory' }),
-    metrics: createMetrics(),
+    authenticator,
+    tenantAdmin,
+    rateLimits,
+    metrics,
     models: {
       list: () => models.list().map((listing) => ({ id: listing.name, provider: listing.provider })),
     },
     activeTurns,
-    activeConnections: () => activeTurns.size,
+    // Open sockets plus running streams (an SSE reply is a connection too).
+    activeConnections: () => activeTurns.size + wsLayer.connectionCount(),
+  });
+
+  // WebSocket protocols, all on the one layer (src/transports/ws/ws-layer.ts), on the same port.
+  const wsDependencies = { config, logger, store, engine, authenticator, rateLimits, metrics, activeTurns };
+  const wsLayer = createWsLayer({
+    server: server.server,
+    protocols: buildWsProtocols(wsDependencies),
+    dependencies: wsDependencies,
+  });
+  // A key revoked through the admin API closes its sockets at once; the layer's periodic check
+  // catches revocations made by other processes (`npx cai key revoke`).
+  tenantAdmin.onKeyRevoked(({ keyId }) => {
+    wsLayer.closeKey(keyId);
   });
 
   let shuttingDown: Promise<void> | undefined;
   async function drain(): Promise<void> {
     logger.info({ activeTurns: activeTurns.size, drainMs: config.SHUTDOWN_DRAIN_MS }, 'shutting down');
+    // Tell WebSocket clients first (close 1001); their sessions see onClose, and their running
+    // replies finish or are interrupted below like every other stream.
+    const socketsClosed = wsLayer.close();
     const closed = server.close();
     let deadline: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
@@ -110,6 +139,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), FLUSH_GRACE_MS).unref()),
     ]);
     if (!flushed) server.server.closeAllConnections();
+    // The HTTP server's close waits for upgraded sockets too; the layer ends them within its grace.
+    await socketsClosed;
     await closed;
     await store.close();
     logger.info('stopped');

@@ -9,6 +9,7 @@ export interface Metrics {
   readonly activeStreams: Gauge;
   readonly streamedTokens: Counter;
   readonly turns: Counter<'finish_reason'>;
+  readonly wsConnections: Gauge<'protocol'>;
 }
 
 export function createMetrics(): Metrics {
@@ -43,6 +44,12 @@ export function createMetrics(): Metrics {
       name: 'cai_turns_total',
       help: 'Conversation turns ended, by finish reason.',
       labelNames: ['finish_reason'],
+      registers: [registry],
+    }),
+    wsConnections: new Gauge({
+      name: 'cai_ws_connections',
+      help: 'Open WebSocket connections, by protocol.',
+      labelNames: ['protocol'],
       registers: [registry],
     }),
   };

@@ -92,7 +92,7 @@ describe('the authenticator', () => {
   it('accepts a JWT and scopes it to its user', async () => {
     const { token } = await issueJwt(jwt, { tenantId, userId: 'alice', ttlSeconds: 60 });
     const principal = await authenticator.authenticate(credential(token));
-    expect(principal).toEqual({ kind: 'jwt', tenantId, userId: 'alice' });
+    expect(principal).toEqual({ kind: 'jwt', tenantId, userId: 'alice', expiresAt: expect.any(Date) });
     expect(scopeOf(principal)).toEqual({ tenantId, userId: 'alice' });
   });
 

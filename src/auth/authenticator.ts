@@ -16,6 +16,8 @@ export interface Principal {
   userId?: string;
   /** Set for an API key: its id, so revocation can find what it opened. */
   keyId?: string;
+  /** Set for a JWT: when it expires, so a socket it opened can be closed then. */
+  expiresAt?: Date;
   kind: PrincipalKind;
 }
 
@@ -48,7 +50,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const claims = await verifyJwt(options.jwt, value);
     const tenant = await options.store.getTenant(claims.tenantId);
     if (tenant === undefined) throw new AppError('AUTH_FAILED');
-    return { kind: 'jwt', tenantId: claims.tenantId, userId: claims.userId };
+    return { kind: 'jwt', tenantId: claims.tenantId, userId: claims.userId, expiresAt: claims.expiresAt };
   }
 
   async function authenticate(credential: Credential | undefined): Promise<Principal> {

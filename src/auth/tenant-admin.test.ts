@@ -97,7 +97,12 @@ describe('tenant administration', () => {
     expect(await verifyJwt(jwt, issued.token)).toMatchObject({ tenantId: tenant_id, userId: 'alice' });
     expect(Date.parse(issued.expires_at) - Date.now()).toBeGreaterThan(800_000);
     expect(await store.ensureUser(tenant_id, 'alice')).toEqual({ created: false });
-    expect(await authenticate(issued.token)).toEqual({ kind: 'jwt', tenantId: tenant_id, userId: 'alice' });
+    expect(await authenticate(issued.token)).toEqual({
+      kind: 'jwt',
+      tenantId: tenant_id,
+      userId: 'alice',
+      expiresAt: new Date(issued.expires_at),
+    });
   });
 
   it('refuses tokens for an unknown tenant, an empty user, or a bad lifetime', async () => {

@@ -1,4 +1,5 @@
 // Concurrent-connection caps (per tenant, per company, per IP), counted in this process.
+// `acquire` is async so a shared counter (Redis, distributed mode) can take its place unchanged.
 
 export type Release = () => void;
 
@@ -6,7 +7,7 @@ export class ConnectionCounter {
   readonly #counts = new Map<string, number>();
 
   /** A release function when under `max` (0 = no cap), else undefined. Releasing twice counts once. */
-  acquire(key: string, max: number): Release | undefined {
+  async acquire(key: string, max: number): Promise<Release | undefined> {
     const current = this.#counts.get(key) ?? 0;
     if (max > 0 && current >= max) return undefined;
     this.#counts.set(key, current + 1);

@@ -26,6 +26,8 @@ export interface KyselyStoreOptions {
   dialect: 'sqlite' | 'postgres';
 }
 
+const REVOKED_LOOKUP_SLICE = 500;
+
 function timestamp(): string {
   return new Date().toISOString();
 }
@@ -51,6 +53,7 @@ function scopedMessages(database: Kysely<Database>, options: { scope: Scope; con
 }
 
 export class KyselyStore implements Store {
+  #closing: Promise<void> | undefined;
   readonly dialect: 'sqlite' | 'postgres';
   readonly #database: Kysely<Database>;
 
@@ -139,6 +142,22 @@ export class KyselyStore implements Store {
       .where('id', '=', keyId)
       .executeTakeFirst();
     return row === undefined ? undefined : toApiKey(row);
+  }
+
+  async revokedApiKeyIds(keyIds: string[]): Promise<string[]> {
+    const unique = [...new Set(keyIds)];
+    const revoked: string[] = [];
+    // In slices, to stay well under either database's limit on bound parameters.
+    for (let start = 0; start < unique.length; start += REVOKED_LOOKUP_SLICE) {
+      const rows = await this.#database
+        .selectFrom('api_keys')
+        .select('id')
+        .where('id', 'in', unique.slice(start, start + REVOKED_LOOKUP_SLICE))
+        .where('revoked_at', 'is not', null)
+        .execute();
+      for (const row of rows) revoked.push(row.id);
+    }
+    return revoked;
   }
 
   async ensureUser(tenantId: string, userId: string): Promise<{ created: boolean }> {
@@ -305,7 +324,9 @@ export class KyselyStore implements Store {
     await sql`select 1`.execute(this.#database);
   }
 
-  async close(): Promise<void> {
-    await this.#database.destroy();
+  /** Safe to call more than once (pg's Pool.end throws the second time). */
+  close(): Promise<void> {
+    this.#closing ??= this.#database.destroy();
+    return this.#closing;
   }
 }

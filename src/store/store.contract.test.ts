@@ -148,6 +148,32 @@ for (const entry of databases) {
       it('answers undefined when revoking an unknown key', async () => {
         expect(await store.revokeApiKey(uuidv7())).toBeUndefined();
       });
+
+      it('tells which of the given keys are revoked, leaving out live and unknown ones', async () => {
+        const { tenantId } = await newTenant();
+        const newKey = () =>
+          store.createApiKey({ tenantId, prefix: `cai_${uuidv7().slice(-12)}`, hash: 'h' });
+        const [live, revoked, alsoRevoked] = [await newKey(), await newKey(), await newKey()];
+        await store.revokeApiKey(revoked.id);
+        await store.revokeApiKey(alsoRevoked.id);
+        const answer = await store.revokedApiKeyIds([
+          live.id,
+          revoked.id,
+          uuidv7(),
+          alsoRevoked.id,
+          revoked.id,
+        ]);
+        expect(answer.sort()).toEqual([revoked.id, alsoRevoked.id].sort());
+        expect(await store.revokedApiKeyIds([])).toEqual([]);
+      });
+
+      it('answers for more keys than one query takes', async () => {
+        const { tenantId } = await newTenant();
+        const key = await store.createApiKey({ tenantId, prefix: `cai_${uuidv7().slice(-12)}`, hash: 'h' });
+        await store.revokeApiKey(key.id);
+        const unknown = Array.from({ length: 1200 }, () => uuidv7());
+        expect(await store.revokedApiKeyIds([...unknown, key.id])).toEqual([key.id]);
+      });
     });
 
     describe('users', () => {
@@ -465,6 +491,8 @@ for (const entry of databases) {
         const closing = await createStore({ url: database.url });
         await closing.close();
         await expect(closing.ping()).rejects.toThrow();
+        // Closing again (shutdown after a failed health check, say) is harmless.
+        await expect(closing.close()).resolves.toBeUndefined();
       });
     });
   });

@@ -52,6 +52,8 @@ export interface Store {
   findApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | undefined>;
   /** Marks the key revoked; answers the key as it now is, or undefined when there is no such key. */
   revokeApiKey(keyId: string): Promise<ApiKeyRecord | undefined>;
+  /** Which of these key ids are revoked (unknown ids are left out): open sockets of a revoked key are closed. */
+  revokedApiKeyIds(keyIds: string[]): Promise<string[]>;
 
   /** First sight of a user creates it (doc 004's `user_created`). */
   ensureUser(tenantId: string, userId: string): Promise<{ created: boolean }>;

@@ -50,8 +50,8 @@ export class ResumeRegistry<Session extends ResumableSession> {
     const entry = this.#sessions.get(id);
     if (entry === undefined) return undefined;
     const { session } = entry;
-    if (session.owner.tenantId !== owner.tenantId) return undefined;
-    if (session.owner.userId !== undefined && session.owner.userId !== owner.userId) return undefined;
+    // Same tenant and same user: a user token may not take over a tenant-wide (API key) session.
+    if (session.owner.tenantId !== owner.tenantId || session.owner.userId !== owner.userId) return undefined;
     clearTimeout(entry.timer);
     this.#sessions.delete(id);
     return session;

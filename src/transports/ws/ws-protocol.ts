@@ -41,10 +41,18 @@ export interface WsProtocol {
   match(pathname: string): Record<string, string> | undefined;
   /** Largest accepted message in bytes; over it the layer closes with 1009. */
   readonly maxMessageBytes: number;
+  /**
+   * True when the protocol caps its connections itself (signaling: LIMIT_SIGNALING_PER_COMPANY,
+   * close 4002), so the layer does not count them toward LIMIT_CONNECTIONS_PER_TENANT or
+   * LIMIT_ANON_CONNECTIONS_PER_IP.
+   */
+  readonly ownConnectionCap?: boolean;
   /** Authenticates (every credential form via src/auth/credentials.ts). Must not throw: refusals are Admissions. */
   admit(request: UpgradeRequest): Promise<Admission>;
   /** Tells a refused client why, in the protocol's own shape, and closes the socket. */
   refuse(socket: ProtocolSocket, error: AppError): void;
+  /** Shutdown, once every socket is closed: end what outlives sockets (parked resumable sessions). */
+  shutdown?(): void;
   /** The protocol's session for an accepted connection. */
   open(options: {
     socket: ProtocolSocket;

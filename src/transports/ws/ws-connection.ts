@@ -1,0 +1,139 @@
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import type { ProtocolSocket } from './protocol-socket.ts';
+
+// The thin adapter from a `ws` WebSocket to the ProtocolSocket a protocol module sees. It owns
+// backpressure (a client that stops reading is closed with 1013 rather than buffered for) and the
+// end of the connection: `onClosed` is reported exactly once, with the code the connection ended
+// with, whoever ended it.
+
+export interface WsConnectionOptions {
+  ws: WebSocket;
+  /** Over this many bytes waiting for the client, the next send closes with 1013 instead. */
+  maxBufferedBytes: number;
+  /** How long a closing handshake may take before the socket is destroyed. */
+  closeGraceMs: number;
+  logger: Logger;
+  onClosed?: (code: number) => void;
+}
+
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_INTERNAL = 1011;
+export const CLOSE_TRY_LATER = 1013;
+const CLOSE_NO_STATUS = 1005;
+const CLOSE_ABNORMAL = 1006;
+
+// ws's own error codes for frames it refuses, and the close code it sent for each.
+const RECEIVE_ERROR_CLOSE_CODES: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: CLOSE_TOO_BIG,
+  WS_ERR_INVALID_UTF8: 1007,
+};
+const CLOSE_PROTOCOL_ERROR = 1002;
+// A close reason is at most 123 bytes on the wire.
+const MAX_REASON_BYTES = 123;
+
+export class WsConnection implements ProtocolSocket {
+  readonly ws: WebSocket;
+  /** Settles once the underlying socket is gone (closed or destroyed). */
+  readonly gone: Promise<void>;
+  readonly #options: WsConnectionOptions;
+  #closing = false;
+  #reported = false;
+  #graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: WsConnectionOptions) {
+    this.#options = options;
+    this.ws = options.ws;
+    this.gone = new Promise((resolve) => this.ws.once('close', () => resolve()));
+    this.ws.on('close', (code: number) => {
+      clearTimeout(this.#graceTimer);
+      // 1005/1006 mean the peer gave no code or vanished: report the abnormal end as 1006.
+      this.#report(code === CLOSE_NO_STATUS ? CLOSE_ABNORMAL : code);
+    });
+    this.ws.on('error', (error: Error & { code?: string }) => {
+      // ws has already answered a malformed or oversized frame with a close; follow it up.
+      const code = RECEIVE_ERROR_CLOSE_CODES[error.code ?? ''] ?? CLOSE_PROTOCOL_ERROR;
+      options.logger.debug({ err: error, code }, 'websocket error');
+      this.#closing = true;
+      this.#armGraceTimer();
+      this.#report(code);
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.#closing && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  sendJson(message: unknown): void {
+    if (!this.isOpen) return;
+    if (this.ws.bufferedAmount > this.#options.maxBufferedBytes) {
+      this.#options.logger.info(
+        { bufferedBytes: this.ws.bufferedAmount },
+        'websocket client is not reading: closing it',
+      );
+      this.close(CLOSE_TRY_LATER, 'client too slow');
+      return;
+    }
+    let text: string;
+    try {
+      text = JSON.stringify(message);
+    } catch (error) {
+      this.#options.logger.error({ err: error }, 'a websocket message could not be serialized');
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  close(code: number, reason?: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    try {
+      this.ws.close(code, truncateReason(reason));
+    } catch (error) {
+      // An invalid close code from a protocol module: end the connection anyway.
+      this.#options.logger.error({ err: error, code }, 'websocket close failed');
+      this.ws.terminate();
+    }
+    // The closing frame waits behind whatever is buffered; a client that does not read never gets
+    // it, so after the grace period the socket is destroyed and its buffers freed.
+    this.#armGraceTimer();
+    this.#report(code);
+  }
+
+  /** Ends the connection at once, without a closing handshake (a peer that stopped answering). */
+  terminate(code = CLOSE_ABNORMAL): void {
+    this.#closing = true;
+    this.ws.terminate();
+    this.#report(code);
+  }
+
+  #armGraceTimer(): void {
+    if (this.#graceTimer !== undefined) return;
+    this.#graceTimer = setTimeout(() => this.ws.terminate(), this.#options.closeGraceMs);
+    this.#graceTimer.unref();
+  }
+
+  #report(code: number): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.#options.onClosed?.(code);
+  }
+}
+
+function truncateReason(reason: string | undefined): string | undefined {
+  if (reason === undefined) return undefined;
+  const bytes = Buffer.from(reason, 'utf8');
+  if (bytes.length <= MAX_REASON_BYTES) return reason;
+  // Cut on a character boundary: decoding a cut multi-byte sequence yields U+FFFD, which is dropped.
+  return bytes
+    .subarray(0, MAX_REASON_BYTES - 3)
+    .toString('utf8')
+    .replace(/\uFFFD$/u, '');
+}
