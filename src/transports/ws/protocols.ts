@@ -1,8 +1,15 @@
+import { createCaiProtocol } from './cai-protocol.ts';
+import { createChatStreamProtocol } from './chat-stream-protocol.ts';
+import { createSessionChatProtocol } from './session-chat-protocol.ts';
 import type { WsDependencies } from './ws-dependencies.ts';
 import type { WsProtocol } from './ws-protocol.ts';
 
 // Every WebSocket protocol cai serves, in the order their paths are matched.
 
-export function buildWsProtocols(_dependencies: WsDependencies): WsProtocol[] {
-  return [];
+export function buildWsProtocols(dependencies: WsDependencies): WsProtocol[] {
+  return [
+    createCaiProtocol(dependencies),
+    createSessionChatProtocol(dependencies),
+    createChatStreamProtocol(dependencies),
+  ];
 }
