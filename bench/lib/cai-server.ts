@@ -1,0 +1,134 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { sleep } from './clock.ts';
+import { freePort, runToEnd, startChild, type Child } from './child-process.ts';
+import { readCpuSeconds, readRssKiB } from './proc.ts';
+
+// cai under test: the real server as a child process, built once with esbuild (as it would be
+// deployed: no TypeScript compiled at run time), on a fresh SQLite file, every limit lifted, the
+// OpenAI provider pointed at the benchmark's upstream. Its memory is read from /proc, so the
+// load generator's never counts.
+
+export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+export const resultsDirectory = join(repositoryRoot, 'bench', 'results');
+// Inside node_modules (so its packages resolve, and linters and formatters leave it alone).
+const bundlePath = join(repositoryRoot, 'node_modules', '.cache', 'cai-bench', 'cai.mjs');
+
+export interface CaiServer {
+  child: Child;
+  pid: number;
+  port: number;
+  baseUrl: string;
+  apiKey: string;
+  tenantId: string;
+  rssKiB(): number;
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
+/** Bundles src/main.ts with its own code inlined and the packages left to node_modules. */
+export async function buildCaiBundle(): Promise<string> {
+  mkdirSync(dirname(bundlePath), { recursive: true });
+  await build({
+    entryPoints: [join(repositoryRoot, 'src', 'main.ts')],
+    outfile: bundlePath,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    logLevel: 'error',
+  });
+  return bundlePath;
+}
+
+export async function startCaiServer(options: {
+  upstreamUrl: string;
+  /** Extra settings (they win over the benchmark's). */
+  environment?: Record<string, string>;
+  /** Writes a V8 CPU profile of the server into this folder when it stops. */
+  profileDirectory?: string;
+}): Promise<CaiServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cai-bench-'));
+  const port = await freePort();
+  const environment: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    DATA_DIR: dataDir,
+    DATABASE_URL: `sqlite:${join(dataDir, 'cai.db')}`,
+    OPENAI_API_KEY: 'x',
+    OPENAI_BASE_URL: options.upstreamUrl,
+    DEFAULT_MODEL: 'openai:bench',
+    MODEL_MAX_RETRIES: '0',
+    LIMIT_REST_PER_MINUTE: '0',
+    LIMIT_AI_REQUESTS_PER_WEEK: '0',
+    LIMIT_CONNECTIONS_PER_TENANT: '0',
+    LIMIT_WS_MESSAGES_PER_SECOND: '0',
+    LIMIT_ANON_CONNECTIONS_PER_IP: '0',
+    LIMIT_ANON_REQUESTS_PER_MINUTE: '0',
+    ...options.environment,
+  };
+  // The working directory is the temporary one, so no `.env` of the checkout leaks in.
+  const created = JSON.parse(
+    await runToEnd({
+      command: process.execPath,
+      args: [join(repositoryRoot, 'bin', 'cai.js'), 'tenant', 'create', '--name', 'bench', '--json'],
+      env: environment,
+      cwd: dataDir,
+    }),
+  ) as { tenant_id: string; api_key: string };
+
+  const nodeArguments = [
+    ...(options.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`] : []),
+    bundlePath,
+  ];
+  // Raised to the hard limit of open files, for the idle-connection scenario.
+  const child = startChild({
+    command: 'sh',
+    args: ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArguments],
+    env: environment,
+    cwd: dataDir,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy({ baseUrl, child });
+  return {
+    child,
+    pid: child.pid,
+    port,
+    baseUrl,
+    apiKey: created.api_key,
+    tenantId: created.tenant_id,
+    rssKiB: () => readRssKiB(child.pid),
+    cpuSeconds: () => readCpuSeconds(child.pid),
+    async stop() {
+      await child.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitUntilHealthy(options: { baseUrl: string; child: Child }): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (options.child.process.exitCode !== null) {
+      throw new Error(`cai exited with ${options.child.process.exitCode}: ${options.child.stderrTail()}`);
+    }
+    try {
+      const response = await fetch(`${options.baseUrl}/health`);
+      await response.arrayBuffer();
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`cai did not become healthy in 20 s: ${options.child.stderrTail()}`);
+}

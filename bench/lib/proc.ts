@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+
+// Figures of another process read from /proc, so the load generator's own memory and CPU never count.
+
+/** Resident set size (VmRSS) in KiB. */
+export function readRssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(match[1]);
+}
+
+// Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream architecture.
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) used so far. */
+export function readCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const userTicks = Number(fields[11]);
+  const systemTicks = Number(fields[12]);
+  return (userTicks + systemTicks) / TICKS_PER_SECOND;
+}
+
+/** The open-file limit this process (and its children) runs under. */
+export function readOpenFileLimit(): number {
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(limits);
+  return match && match[1] !== 'unlimited' ? Number(match[1]) : Number.POSITIVE_INFINITY;
+}

@@ -1,0 +1,179 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { buildCaiBundle, resultsDirectory, startCaiServer, type CaiServer } from './lib/cai-server.ts';
+import { formatTable, type ResultRow } from './lib/results-table.ts';
+import { benchTokens } from './lib/tokens.ts';
+import { startUpstreamProcess } from './lib/upstream-process.ts';
+import { summarizeProfiles } from './lib/profile-summary.ts';
+import { idleConnections } from './scenarios/idle-connections.ts';
+import type { BenchContext, BenchParameters, Scenario, ScenarioResult } from './scenarios/scenario.ts';
+import { streamSse } from './scenarios/stream-sse.ts';
+import { streamWs } from './scenarios/stream-ws.ts';
+
+// `npm run bench [-- --quick] [-- --only NAME[,NAME]] [-- --profile]`: cai against the upstream
+// directly, in one run, on loopback. Prints the results table and writes bench/results/latest.json.
+// Not a test: nothing here runs in `npm test`.
+
+const SCENARIOS: Scenario[] = [streamSse, streamWs, idleConnections];
+const PACE_MS = 20;
+const CHUNKS = 64;
+// Every run stops by itself: the whole benchmark is bounded by this.
+const WATCHDOG_MS = 5 * 60_000;
+
+function parseArguments(argv: string[]): { quick: boolean; only: string[] | undefined; profile: boolean } {
+  const options = { quick: false, only: undefined as string[] | undefined, profile: false };
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index] as string;
+    if (argument === '--quick') options.quick = true;
+    else if (argument === '--profile') options.profile = true;
+    else if (argument === '--only' || argument.startsWith('--only=')) {
+      const value = argument.includes('=') ? argument.slice('--only='.length) : argv[(index += 1)];
+      options.only = (value ?? '').split(',').filter(Boolean);
+    } else if (argument === '--help') {
+      console.log(
+        `usage: npm run bench -- [--quick] [--only ${SCENARIOS.map((scenario) => scenario.name).join('|')}] [--profile]`,
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${argument}`);
+  }
+  const unknown = options.only?.filter((name) => !SCENARIOS.some((scenario) => scenario.name === name)) ?? [];
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}`);
+  return options;
+}
+
+function parametersFor(quick: boolean): BenchParameters {
+  return {
+    quick,
+    paceMs: PACE_MS,
+    chunksPerStream: CHUNKS,
+    levels: quick
+      ? [
+          { concurrency: 1, rounds: 3, rampMs: 0 },
+          { concurrency: 20, rounds: 2, rampMs: 100 },
+        ]
+      : [
+          { concurrency: 1, rounds: 5, rampMs: 0 },
+          { concurrency: 100, rounds: 2, rampMs: 200 },
+          // One round: cai needs ~70 s for 2,000 streams on this machine, and the run must end in 5 minutes.
+          { concurrency: 1000, rounds: 1, rampMs: 1000 },
+        ],
+    idleConnections: quick ? 300 : 10_000,
+    idleBatch: 250,
+    streamTimeoutMs: 45_000,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  const parameters = parametersFor(options.quick);
+  const scenarios = SCENARIOS.filter((scenario) => options.only?.includes(scenario.name) ?? true);
+  const log = (message: string) =>
+    console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+  const profileDirectory = options.profile
+    ? join(resultsDirectory, 'profiles', String(Date.now()))
+    : undefined;
+  const tokens = benchTokens(CHUNKS);
+
+  log('building cai with esbuild');
+  await buildCaiBundle();
+  const upstream = await startUpstreamProcess({ chunks: tokens, paceMs: PACE_MS });
+  const started: CaiServer[] = [];
+  let shared: Promise<CaiServer> | undefined;
+  const startCai = async (profile: boolean) => {
+    const server = await startCaiServer({
+      upstreamUrl: upstream.baseUrl,
+      ...(profile && profileDirectory ? { profileDirectory } : {}),
+    });
+    started.push(server);
+    return server;
+  };
+  const stopAll = async () => {
+    await Promise.allSettled(started.map((server) => server.stop()));
+    await upstream.stop();
+  };
+  const results: ScenarioResult[] = [];
+  // Over the time limit, whatever was measured is still reported, marked as cut short.
+  const watchdog = setTimeout(() => {
+    log(`the benchmark ran over ${WATCHDOG_MS / 1000} s: stopping`);
+    void stopAll()
+      .then(() => report({ results, parameters, profileDirectory, cutShort: true }))
+      .finally(() => process.exit(1));
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  let sequence = 0;
+  const runId = Date.now().toString(36);
+  const context: BenchContext = {
+    parameters,
+    tokens,
+    upstream,
+    cai: () => (shared ??= startCai(true)),
+    startFreshCai: () => startCai(false),
+    nextRequestId: () => `${runId}-${(sequence += 1)}`,
+    log,
+  };
+
+  try {
+    for (const scenario of scenarios) {
+      log(`scenario ${scenario.name}: ${scenario.description}`);
+      results.push(await scenario.run(context));
+    }
+  } finally {
+    await stopAll();
+    clearTimeout(watchdog);
+  }
+
+  report({ results, parameters, profileDirectory, cutShort: false });
+}
+
+function report(options: {
+  results: ScenarioResult[];
+  parameters: BenchParameters;
+  profileDirectory: string | undefined;
+  cutShort: boolean;
+}): void {
+  const { results, parameters, profileDirectory, cutShort } = options;
+  const rows: ResultRow[] = results.flatMap((result) => result.rows);
+  const notRun = results.filter((result) => result.notRun !== undefined);
+  console.log(formatTable(rows));
+  for (const result of notRun) console.log(`${result.name}: ${result.notRun}`);
+  if (cutShort)
+    console.log(
+      `cut short after ${WATCHDOG_MS / 1000} s: the scenarios after ${results.at(-1)?.name ?? 'the start'} did not run`,
+    );
+
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    kernel: release(),
+    node: process.version,
+    loadAverage: loadavg().map((value) => Math.round(value * 100) / 100),
+  };
+  mkdirSync(resultsDirectory, { recursive: true });
+  const document = {
+    date: new Date().toISOString(),
+    cutShort,
+    machine,
+    parameters,
+    rows,
+    scenarios: results.map((result) => ({
+      name: result.name,
+      notRun: result.notRun ?? null,
+      figures: result.figures,
+    })),
+  };
+  const path = join(resultsDirectory, 'latest.json');
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+  console.error(`wrote ${path}`);
+  if (profileDirectory) {
+    console.log(`\ncai CPU profile (${profileDirectory}):`);
+    console.log(summarizeProfiles(profileDirectory));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
