@@ -133,11 +133,12 @@ export class StreamingTurn implements LiveTurn {
   /** Streams the model's parts into events until it ends, fails or the turn is interrupted. */
   async #consumeModel(): Promise<{ finishReason?: string; usage: Usage | null; error?: TurnError }> {
     const signal = this.#abort.signal;
-    // Resolves on interrupt, so a model slow to honour its signal cannot hold the turn open.
-    const aborted = new Promise<'aborted'>((resolve) => {
-      if (signal.aborted) resolve('aborted');
-      else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
+    // An interrupt wakes the pending read at once, so a model slow to honour its signal cannot
+    // hold the turn open. One listener for the whole turn (a race per chunk against a long-lived
+    // promise would pile up reactions on it for as long as the reply runs).
+    let wake: ((step: 'aborted') => void) | undefined;
+    // Woken a microtask later, so a part the model had already handed over still counts as sent.
+    signal.addEventListener('abort', () => queueMicrotask(() => wake?.('aborted')), { once: true });
     let iterator: AsyncIterator<ChatModelPart> | undefined;
     let finishReason: string | undefined;
     let usage: Usage | null = null;
@@ -152,9 +153,14 @@ export class StreamingTurn implements LiveTurn {
       });
       iterator = parts[Symbol.asyncIterator]();
       for (;;) {
-        const next = iterator.next();
-        next.catch(() => undefined); // settled after an interrupt, nobody waits for it any more
-        const step = await Promise.race([next, aborted]);
+        if (signal.aborted) break;
+        const pending = iterator;
+        const step = await new Promise<IteratorResult<ChatModelPart> | 'aborted'>((resolve, reject) => {
+          wake = resolve;
+          // Settled after an interrupt too, when nobody waits for it any more: then ignored.
+          pending.next().then(resolve, reject);
+        });
+        wake = undefined;
         if (step === 'aborted' || step.done) break;
         const part = step.value;
         if (part.type === 'text-delta') {

@@ -1,26 +1,39 @@
-import { streamText } from 'ai';
-import type { FinishReason, LanguageModel, LanguageModelUsage } from 'ai';
+import type {
+  LanguageModelV3,
+  LanguageModelV3FinishReason,
+  LanguageModelV3Prompt,
+  LanguageModelV3StreamPart,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
 import type { Usage } from '../core/domain.ts';
 import { ModelError } from './chat-model.ts';
-import type { ChatModel, ChatModelFinishReason, ChatModelPart, ChatModelRequest } from './chat-model.ts';
+import type {
+  ChatModel,
+  ChatModelFinishReason,
+  ChatModelMessage,
+  ChatModelPart,
+  ChatModelRequest,
+} from './chat-model.ts';
 import { toModelError } from './to-model-error.ts';
 
-// A ChatModel over any AI SDK language model. `streamText` never throws: failures arrive as `error`
-// parts of `fullStream`, so that is what is read. Retries belong to cai (ResilientChatModel), so the
-// SDK's own are off. Anything but a clean finish (an error part, an abort, a stream that just stops)
-// is thrown as a ModelError: a reply is never silently cut short.
+// A ChatModel over any AI SDK provider model, through the provider specification's `doStream`
+// (LanguageModelV3): the vendor's wire format, parsing and errors come from the AI SDK provider,
+// without `streamText`'s machinery for tools, steps and telemetry that cai does not use, which
+// cost most of the CPU per token. Retries belong to cai (ResilientChatModel). Anything but a clean
+// finish (an error part, an abort, a stream that just stops) is thrown as a ModelError: a reply is
+// never silently cut short.
 
 export interface AiSdkChatModelOptions {
   /** `provider:model`. */
   name: string;
   provider: string;
-  model: LanguageModel;
+  model: LanguageModelV3;
 }
 
 export class AiSdkChatModel implements ChatModel {
   readonly name: string;
   readonly provider: string;
-  readonly #model: LanguageModel;
+  readonly #model: LanguageModelV3;
 
   constructor(options: AiSdkChatModelOptions) {
     this.name = options.name;
@@ -36,29 +49,24 @@ export class AiSdkChatModel implements ChatModel {
     request.signal.addEventListener('abort', abort, { once: true });
     const fail = (error: unknown) => toModelError(error, { signal: controller.signal, model: this.name });
     let finished = false;
+    let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
     try {
-      const result = streamText({
-        model: this.#model,
-        messages: request.messages,
-        allowSystemInMessages: true,
+      const result = await this.#model.doStream({
+        prompt: toPrompt(request.messages),
         maxOutputTokens: request.maxOutputTokens,
         temperature: request.temperature,
-        maxRetries: 0,
         abortSignal: controller.signal,
-        onError: () => {}, // reported through the `error` part below, not the console
       });
-      for await (const part of result.fullStream) {
+      reader = result.stream.getReader();
+      while (true) {
+        const { done, value: part } = await reader.read();
+        if (done) break;
         if (part.type === 'text-delta') {
-          if (part.text !== '') yield { type: 'text-delta', text: part.text };
+          if (part.delta !== '') yield { type: 'text-delta', text: part.delta };
         } else if (part.type === 'error') {
           throw fail(part.error);
-        } else if (part.type === 'abort') {
-          throw fail(controller.signal.reason ?? new DOMException('aborted', 'AbortError'));
         } else if (part.type === 'finish') {
-          if (
-            part.finishReason === 'error' ||
-            (part.finishReason === 'other' && part.rawFinishReason === undefined)
-          ) {
+          if (!endedCleanly(part.finishReason)) {
             throw new ModelError({
               kind: 'invalid-response',
               message: `${this.name}: the stream ended without a finish reason`,
@@ -69,11 +77,12 @@ export class AiSdkChatModel implements ChatModel {
           yield {
             type: 'finish',
             finishReason: toFinishReason(part.finishReason),
-            usage: toUsage(part.totalUsage),
+            usage: toUsage(part.usage),
             model: this.name,
           };
         }
       }
+      if (controller.signal.aborted) throw fail(controller.signal.reason);
       if (!finished) {
         throw new ModelError({
           kind: 'invalid-response',
@@ -86,17 +95,36 @@ export class AiSdkChatModel implements ChatModel {
     } finally {
       request.signal.removeEventListener('abort', abort);
       if (!finished) controller.abort(new DOMException('The consumer stopped reading.', 'AbortError'));
+      reader?.cancel().catch(() => {});
     }
   }
 }
 
-function toFinishReason(reason: FinishReason): ChatModelFinishReason {
-  return reason === 'stop' || reason === 'length' || reason === 'content-filter' ? reason : 'other';
+/** cai's messages in the provider specification's prompt shape. */
+function toPrompt(messages: ChatModelMessage[]): LanguageModelV3Prompt {
+  return messages.map((message) =>
+    message.role === 'system'
+      ? { role: 'system', content: message.content }
+      : { role: message.role, content: [{ type: 'text', text: message.content }] },
+  );
 }
 
-function toUsage(usage: LanguageModelUsage): Usage | null {
-  if (usage.inputTokens === undefined && usage.outputTokens === undefined) return null;
-  const inputTokens = usage.inputTokens ?? 0;
-  const outputTokens = usage.outputTokens ?? 0;
-  return { inputTokens, outputTokens, totalTokens: usage.totalTokens ?? inputTokens + outputTokens };
+function endedCleanly(reason: LanguageModelV3FinishReason): boolean {
+  return reason.unified !== 'error' && !(reason.unified === 'other' && reason.raw === undefined);
+}
+
+function toFinishReason(reason: LanguageModelV3FinishReason): ChatModelFinishReason {
+  const unified = reason.unified;
+  return unified === 'stop' || unified === 'length' || unified === 'content-filter' ? unified : 'other';
+}
+
+function toUsage(usage: LanguageModelV3Usage): Usage | null {
+  const inputTokens = usage.inputTokens.total;
+  const outputTokens = usage.outputTokens.total;
+  if (inputTokens === undefined && outputTokens === undefined) return null;
+  return {
+    inputTokens: inputTokens ?? 0,
+    outputTokens: outputTokens ?? 0,
+    totalTokens: (inputTokens ?? 0) + (outputTokens ?? 0),
+  };
 }

@@ -3,7 +3,7 @@ import { createCerebras } from '@ai-sdk/cerebras';
 import { createGroq } from '@ai-sdk/groq';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Config } from '../config.ts';
 
 // The vendors cai speaks to, each through its AI SDK provider, and what configures it. A base URL
@@ -17,7 +17,7 @@ export interface ModelProvider {
   /** What the operator sets to enable it. */
   howToConfigure: string;
   /** The provider's model factory, or undefined when it is not configured. */
-  create(config: Config): ((modelId: string) => LanguageModel) | undefined;
+  create(config: Config): ((modelId: string) => LanguageModelV3) | undefined;
 }
 
 export const MODEL_PROVIDERS: readonly ModelProvider[] = [

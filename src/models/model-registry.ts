@@ -1,4 +1,4 @@
-import type { LanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Config } from '../config.ts';
 import { AppError } from '../core/errors.ts';
 import { AiSdkChatModel } from './ai-sdk-chat-model.ts';
@@ -35,7 +35,7 @@ const DEFAULT_NAMES = new Set(['', 'default']);
 export class ModelRegistry {
   readonly #config: Config;
   readonly #options: ModelRegistryOptions;
-  readonly #factories = new Map<string, (modelId: string) => LanguageModel>();
+  readonly #factories = new Map<string, (modelId: string) => LanguageModelV3>();
   readonly #models = new Map<string, ChatModel>();
   /** Set while list() runs: its probing errors are discarded, so they need not (and must not) list again. */
   #listing = false;

@@ -2,7 +2,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelayMs } from './backoff-delay.ts';
 import { ModelError } from './chat-model.ts';
 import type { ChatModel, ChatModelPart, ChatModelRequest } from './chat-model.ts';
-import { nextWithin } from './next-within.ts';
 
 // Retries, fallback and the between-chunk timeout around a chain of models, as one ChatModel.
 // Before the first text delta nothing has reached the caller, so a failure may be retried (with
@@ -84,7 +83,11 @@ export class ResilientChatModel implements ChatModel {
     throw lastError ?? new ModelError({ kind: 'upstream', message: 'No model answered.', retryable: true });
   }
 
-  /** One call to one model, with the chunk timeout; the upstream call is torn down however it ends. */
+  /**
+   * One call to one model, with the chunk timeout; the upstream call is torn down however it ends.
+   * One timer per call, pushed back before each chunk (cheaper than a timer per chunk): when it
+   * fires it aborts the call, which ends the pending read at once.
+   */
   async *#attempt(options: {
     model: ChatModel;
     request: ChatModelRequest;
@@ -93,23 +96,32 @@ export class ResilientChatModel implements ChatModel {
     const { model, request } = options;
     const controller = new AbortController();
     const abort = () => controller.abort(request.signal.reason);
+    if (request.signal.aborted) abort();
     request.signal.addEventListener('abort', abort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new DOMException('No data before the chunk timeout.', 'TimeoutError'));
+    }, this.#options.chunkTimeoutMs);
     const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
     let finished = false;
     try {
       while (true) {
-        const result = await nextWithin({
-          iterator,
-          timeoutMs: this.#options.chunkTimeoutMs,
-          signal: request.signal,
-          onTimeout: () =>
-            new ModelError({
+        timer.refresh();
+        let result: IteratorResult<ChatModelPart>;
+        try {
+          result = await iterator.next();
+        } catch (error) {
+          if (timedOut) {
+            throw new ModelError({
               kind: 'timeout',
               message: `${model.name}: no data for ${this.#options.chunkTimeoutMs} ms`,
               retryable: true,
-            }),
-          onAbort: () => abortedError(model.name),
-        });
+            });
+          }
+          if (request.signal.aborted) throw abortedError(model.name);
+          throw error;
+        }
         if (result.done) break;
         const part = result.value;
         if (part.type === 'text-delta') {
@@ -128,9 +140,9 @@ export class ResilientChatModel implements ChatModel {
         });
       }
     } finally {
+      clearTimeout(timer);
       request.signal.removeEventListener('abort', abort);
       controller.abort(new DOMException('The call is over.', 'AbortError'));
-      // A stalled `next()` may still be pending: ask the iterator to stop without waiting for it.
       void iterator.return?.()?.catch(() => {});
     }
   }

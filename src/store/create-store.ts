@@ -6,7 +6,7 @@ import { parseDatabaseUrl } from './database-url.ts';
 import type { DatabaseTarget } from './database-url.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrationProvider } from './migrations/index.ts';
-import { ImmediateSqliteDialect } from './sqlite-dialect.ts';
+import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
 import type { Store } from './store.ts';
 
 export { parseDatabaseUrl } from './database-url.ts';
@@ -32,7 +32,9 @@ async function openSqlite(target: Extract<DatabaseTarget, { dialect: 'sqlite' }>
   // NORMAL is durable across application crashes in WAL mode; only a power loss may lose the last commits.
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+  return new Kysely<Database>({
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
+  });
 }
 
 async function openPostgres(

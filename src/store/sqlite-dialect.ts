@@ -1,5 +1,6 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
-import type { DatabaseConnection, DialectAdapter, Driver } from 'kysely';
+import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase } from 'kysely';
 
 // Kysely's SQLite driver opens transactions with a plain (deferred) `begin`: the write lock is
 // taken at the first write, and a connection that read first and must then wait for another
@@ -38,3 +39,30 @@ export class ImmediateSqliteDialect extends SqliteDialect {
     return new TransactionalDdlSqliteAdapter();
   }
 }
+
+/**
+ * better-sqlite3 with its prepared statements kept: Kysely's SQLite driver prepares every query
+ * anew, which was the largest single cost of a chat request. The store issues a small, fixed set
+ * of statements, so a bounded map by SQL text holds them all (a statement is reusable once run).
+ */
+export function withStatementCache(
+  database: BetterSqlite3.Database,
+  maxStatements = DEFAULT_MAX_STATEMENTS,
+): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        // Queries with variable-length lists make new texts; past the bound, old ones are dropped.
+        if (statements.size >= maxStatements) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+const DEFAULT_MAX_STATEMENTS = 256;
