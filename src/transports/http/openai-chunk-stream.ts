@@ -1,9 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import { once } from 'node:events';
+import { openEventStream } from './server-sent-events.ts';
 
-// OpenAI's streaming wire format over a hijacked Fastify reply: `data: {json}` frames with no event
-// names, ended by `data: [DONE]`. Waits for 'drain' when the client reads slowly and reports when
-// the client goes away.
+// OpenAI's streaming wire format: `data: {json}` frames with no event names, ended by
+// `data: [DONE]` (not after an error event). The SSE plumbing is server-sent-events.ts.
 
 export interface ChunkStream {
   /** Resolves false when the client has gone. */
@@ -13,36 +12,9 @@ export interface ChunkStream {
 }
 
 export function openChunkStream(reply: FastifyReply, onClientGone: () => void): ChunkStream {
-  reply.hijack();
-  const response = reply.raw;
-  const headers = { ...reply.getHeaders() } as Record<string, string | number | string[]>;
-  response.writeHead(200, {
-    ...headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    // Stops reverse proxies (nginx) from buffering the stream.
-    'x-accel-buffering': 'no',
-  });
-  response.flushHeaders();
-  let closed = false;
-  response.on('close', () => {
-    if (!closed) {
-      closed = true;
-      onClientGone();
-    }
-  });
+  const stream = openEventStream(reply, onClientGone);
   return {
-    async send(payload) {
-      if (closed) return false;
-      const flushed = response.write(`data: ${JSON.stringify(payload)}\n\n`);
-      if (!flushed && !closed) await once(response, 'drain').catch(() => undefined);
-      return !closed;
-    },
-    end({ done }) {
-      if (closed) return;
-      closed = true;
-      response.end(done ? 'data: [DONE]\n\n' : undefined);
-    },
+    send: (payload) => stream.send(undefined, payload),
+    end: ({ done }) => stream.end(done ? 'data: [DONE]\n\n' : undefined),
   };
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../core/errors.ts';
 import type { HttpDependencies } from './http-dependencies.ts';
 import { openAiErrorBody } from './openai-errors.ts';
 import { openChunkStream, type ChunkStream } from './openai-chunk-stream.ts';
+import { collectTurn } from './turn-over-http.ts';
 import {
   chatCompletion,
   chatCompletionChunk,
@@ -50,7 +51,7 @@ export async function runOpenAiTurn(options: OpenAiTurnOptions): Promise<unknown
       await streamCompletion({ ...options, turn, identity, clientGone });
       return undefined;
     }
-    const end = await collect(turn, options);
+    const end = await collectTurn(turn, options.dependencies.metrics);
     if (clientGone.signal.aborted) return leave(reply);
     throwIfFailed(end, turn);
     return chatCompletion({
@@ -63,19 +64,6 @@ export async function runOpenAiTurn(options: OpenAiTurnOptions): Promise<unknown
     dependencies.metrics.activeStreams.dec();
     finished();
   }
-}
-
-async function collect(turn: LiveTurn, options: OpenAiTurnOptions): Promise<TurnEndEvent> {
-  const { metrics } = options.dependencies;
-  let end: TurnEndEvent | undefined;
-  for await (const event of turn.events) {
-    if (event.type === 'text-delta') metrics.streamedTokens.inc();
-    if (event.type === 'turn-end') end = event;
-  }
-  if (end === undefined)
-    throw new AppError('INTERNAL_ERROR', { message: 'The turn ended without an end event.' });
-  metrics.turns.inc({ finish_reason: end.finishReason });
-  return end;
 }
 
 /** A turn that did not end normally, as the error the client is told. */

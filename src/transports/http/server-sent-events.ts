@@ -5,9 +5,10 @@ import { once } from 'node:events';
 // waits for 'drain' when the client reads slowly, and reports when the client goes away.
 
 export interface EventStream {
-  /** Resolves false when the client has gone. */
-  send(event: string, data: unknown): Promise<boolean>;
-  end(): void;
+  /** One frame: `event:` (when named) and `data: <json>`. Resolves false when the client has gone. */
+  send(event: string | undefined, data: unknown): Promise<boolean>;
+  /** Ends the response, after `finalFrame` when given (OpenAI's `data: [DONE]`). */
+  end(finalFrame?: string): void;
   readonly closed: boolean;
 }
 
@@ -37,14 +38,15 @@ export function openEventStream(reply: FastifyReply, onClientGone: () => void): 
     },
     async send(event, data) {
       if (closed) return false;
-      const flushed = response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      const frame = `${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`;
+      const flushed = response.write(frame);
       if (!flushed && !closed) await once(response, 'drain').catch(() => undefined);
       return !closed;
     },
-    end() {
+    end(finalFrame) {
       if (closed) return;
       closed = true;
-      response.end();
+      response.end(finalFrame);
     },
   };
 }

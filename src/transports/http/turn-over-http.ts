@@ -73,7 +73,8 @@ export async function runTurnOverHttp(options: RunTurnOptions): Promise<TurnRepl
   }
 }
 
-async function collectTurn(turn: Turn, metrics: Metrics): Promise<TurnEndEvent> {
+/** Reads a turn to its end (counting its tokens and its finish in the metrics); answers the end event. */
+export async function collectTurn(turn: Turn, metrics: Metrics): Promise<TurnEndEvent> {
   let end: TurnEndEvent | undefined;
   for await (const event of turn.events) {
     if (event.type === 'text-delta') metrics.streamedTokens.inc();
