@@ -39,7 +39,8 @@ export class CaiSession implements ResumableSession {
   readonly conversationId = uuidv7();
   readonly #principal: Principal;
   readonly #dependencies: CaiSessionDependencies;
-  readonly #requests = new Map<string, CaiRequest>();
+  // Made on the first COMPLETION: an idle connection keeps no map.
+  #requests: Map<string, CaiRequest> | undefined;
   /** The connection whose socket carries this session now; undefined while parked. */
   carrier: object | undefined;
   #conversation: Promise<void> | undefined;
@@ -55,7 +56,7 @@ export class CaiSession implements ResumableSession {
 
   /** A request is running (or waiting for AWAIT_MORE). */
   get busy(): boolean {
-    return this.#requests.size > 0;
+    return (this.#requests?.size ?? 0) > 0;
   }
 
   /** Whether a client has used this session yet (a RESUME must come before anything else). */
@@ -64,17 +65,17 @@ export class CaiSession implements ResumableSession {
   }
 
   has(requestId: string): boolean {
-    return this.#requests.has(requestId);
+    return this.#requests?.has(requestId) === true;
   }
 
   request(requestId: string): CaiRequest | undefined {
-    return this.#requests.get(requestId);
+    return this.#requests?.get(requestId);
   }
 
   /** COMPLETION; throws INVALID_REQUEST when its requestId is still running. */
   startCompletion(message: CompletionMessage): void {
     const requestId = message.requestId ?? uuidv7();
-    if (this.#requests.has(requestId)) {
+    if (this.#requests?.has(requestId) === true) {
       throw new AppError('INVALID_REQUEST', {
         message: `Request ${JSON.stringify(requestId)} is still running; use another requestId.`,
       });
@@ -88,10 +89,10 @@ export class CaiSession implements ResumableSession {
       metrics,
       activeTurns,
       onFinished: () => {
-        if (this.#requests.get(requestId) === request) this.#requests.delete(requestId);
+        if (this.#requests?.get(requestId) === request) this.#requests.delete(requestId);
       },
     });
-    this.#requests.set(requestId, request);
+    (this.#requests ??= new Map()).set(requestId, request);
     const { payload } = message;
     void request.run(async (signal) => {
       const conversationId = payload.conversationId ?? this.conversationId;
@@ -121,10 +122,10 @@ export class CaiSession implements ResumableSession {
   /** INTERRUPTED: the named request, or every running one. */
   interrupt(requestId?: string): void {
     if (requestId !== undefined) {
-      this.#requests.get(requestId)?.interrupt();
+      this.#requests?.get(requestId)?.interrupt();
       return;
     }
-    for (const request of [...this.#requests.values()]) request.interrupt();
+    for (const request of [...(this.#requests?.values() ?? [])]) request.interrupt();
   }
 
   /** The grace period ran out with no resume: running replies end as interrupted. */

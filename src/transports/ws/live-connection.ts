@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { ConnectionLogger } from './lazy-child-logger.ts';
 import type { RawData } from 'ws';
 import type { Principal } from '../../auth/authenticator.ts';
 import { AppError } from '../../core/errors.ts';
@@ -18,7 +18,7 @@ export interface LiveConnectionOptions {
   gate: MessageRateGate;
   /** No client data frame for this long while the session is not busy closes with 1000 (0 = off). */
   idleTimeoutMs: number;
-  logger: Logger;
+  logger: ConnectionLogger;
 }
 
 // Node timers hold at most 2^31-1 ms; a later deadline is reached in steps.
@@ -31,7 +31,7 @@ export class LiveConnection {
   readonly principal: Principal | null;
   readonly connection: WsConnection;
   readonly #options: LiveConnectionOptions;
-  readonly #logger: Logger;
+  readonly #logger: ConnectionLogger;
   #session: ProtocolSession | undefined;
   #ended = false;
   #missedPongs = 0;

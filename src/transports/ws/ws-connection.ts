@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { ConnectionLogger } from './lazy-child-logger.ts';
 import { WebSocket } from 'ws';
 import type { ProtocolSocket } from './protocol-socket.ts';
 
@@ -13,7 +13,7 @@ export interface WsConnectionOptions {
   maxBufferedBytes: number;
   /** How long a closing handshake may take before the socket is destroyed. */
   closeGraceMs: number;
-  logger: Logger;
+  logger: ConnectionLogger;
   onClosed?: (code: number) => void;
 }
 

@@ -8,6 +8,7 @@ import { uuidv7 } from '../../core/ids.ts';
 import { ConnectionCounter, type Release } from '../../limits/connection-counter.ts';
 import { effectiveLimit } from '../../limits/effective-limit.ts';
 import { ConnectionRegistry } from './connection-registry.ts';
+import { LazyChildLogger } from './lazy-child-logger.ts';
 import { LiveConnection } from './live-connection.ts';
 import { MessageRateGate } from './message-rate-gate.ts';
 import { isOriginAllowed } from './origin-policy.ts';
@@ -190,7 +191,7 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
     request: UpgradeRequest,
   ): void {
     const id = uuidv7();
-    const connectionLogger = logger.child({ connectionId: id, protocol: protocol.name });
+    const connectionLogger = new LazyChildLogger(logger, { connectionId: id, protocol: protocol.name });
     let live: LiveConnection | undefined;
     const upgraded = upgrade(
       protocol,
