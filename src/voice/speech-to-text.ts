@@ -1,0 +1,32 @@
+// The speech-to-text port: local engines and cloud providers implement it; nothing else is assumed.
+
+export interface TranscriptWord {
+  word: string;
+  /** Seconds from the start of the clip. */
+  start: number;
+  end: number;
+  /** 0..1 where the engine reports it. */
+  confidence?: number;
+}
+
+export interface Transcript {
+  text: string;
+  language: string;
+  durationSeconds: number;
+  words?: TranscriptWord[];
+}
+
+export interface TranscribeRequest {
+  /** 16 kHz mono signed 16-bit samples. */
+  audio: Int16Array;
+  /** BCP 47 tag (`en`, `en-US`); the engine's own language when absent. */
+  language?: string;
+  signal: AbortSignal;
+}
+
+export interface SpeechToText {
+  readonly name: string;
+  transcribe(request: TranscribeRequest): Promise<Transcript>;
+}
+
+export const SPEECH_TO_TEXT_SAMPLE_RATE = 16_000;

@@ -1,0 +1,99 @@
+// The voice engines this server runs, and whether they can: `/health` reports them, and the voice
+// endpoints ask for one and get an error naming the install command when it is missing. Text chat
+// never goes through here, so a missing engine cannot break it.
+import { AppError } from '../core/errors.ts';
+import type { ChecksAvailability, EngineAvailability } from './engine-availability.ts';
+import { EspeakTextToSpeech } from './engines/espeak-text-to-speech.ts';
+import type { EspeakTextToSpeechOptions } from './engines/espeak-text-to-speech.ts';
+import { PocketsphinxSpeechToText } from './engines/pocketsphinx-speech-to-text.ts';
+import type { PocketsphinxSpeechToTextOptions } from './engines/pocketsphinx-speech-to-text.ts';
+import type { SpeechToText } from './speech-to-text.ts';
+import type { TextToSpeech } from './text-to-speech.ts';
+
+export interface VoiceHealth {
+  /** Speech-to-text and text-to-speech both run. */
+  audio_processor: boolean;
+  /** Everything a live voice conversation needs; VAD joins this later. */
+  audio_pipeline: boolean;
+  engines: { speech_to_text: EngineAvailability; text_to_speech: EngineAvailability };
+}
+
+export interface VoiceEnginesOptions {
+  speechToText: SpeechToText & ChecksAvailability;
+  textToSpeech: TextToSpeech & ChecksAvailability;
+  /** How long an availability answer is trusted; probing spawns a process. */
+  availabilityCacheMs?: number;
+  now?: () => number;
+}
+
+export class VoiceEngines {
+  readonly #speechToText: SpeechToText & ChecksAvailability;
+  readonly #textToSpeech: TextToSpeech & ChecksAvailability;
+  readonly #cacheMs: number;
+  readonly #now: () => number;
+  readonly #cache = new Map<ChecksAvailability, { at: number; availability: Promise<EngineAvailability> }>();
+
+  constructor(options: VoiceEnginesOptions) {
+    this.#speechToText = options.speechToText;
+    this.#textToSpeech = options.textToSpeech;
+    this.#cacheMs = options.availabilityCacheMs ?? 30_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async health(): Promise<VoiceHealth> {
+    const [speechToText, textToSpeech] = await Promise.all([
+      this.#availability(this.#speechToText),
+      this.#availability(this.#textToSpeech),
+    ]);
+    const both = speechToText.available && textToSpeech.available;
+    return {
+      audio_processor: both,
+      audio_pipeline: both,
+      engines: { speech_to_text: speechToText, text_to_speech: textToSpeech },
+    };
+  }
+
+  async requireSpeechToText(): Promise<SpeechToText> {
+    await this.#require(this.#speechToText);
+    return this.#speechToText;
+  }
+
+  async requireTextToSpeech(): Promise<TextToSpeech> {
+    await this.#require(this.#textToSpeech);
+    return this.#textToSpeech;
+  }
+
+  async #require(engine: ChecksAvailability): Promise<void> {
+    const availability = await this.#availability(engine);
+    if (availability.available) return;
+    throw new AppError('SERVICE_UNAVAILABLE', {
+      message:
+        `The voice engine ${availability.engine} is unavailable` +
+        (availability.reason === undefined ? '.' : `: ${availability.reason}.`),
+      details: { engine: availability.engine, install: availability.install },
+    });
+  }
+
+  #availability(engine: ChecksAvailability): Promise<EngineAvailability> {
+    const cached = this.#cache.get(engine);
+    if (cached !== undefined && this.#now() - cached.at < this.#cacheMs) return cached.availability;
+    const availability = engine.availability();
+    this.#cache.set(engine, { at: this.#now(), availability });
+    return availability;
+  }
+}
+
+export interface LocalVoiceEnginesOptions {
+  espeak?: EspeakTextToSpeechOptions;
+  pocketsphinx?: PocketsphinxSpeechToTextOptions;
+  availabilityCacheMs?: number;
+}
+
+/** espeak-ng and pocketsphinx, the engines of a server without cloud voice providers. */
+export function createLocalVoiceEngines(options: LocalVoiceEnginesOptions = {}): VoiceEngines {
+  return new VoiceEngines({
+    speechToText: new PocketsphinxSpeechToText(options.pocketsphinx),
+    textToSpeech: new EspeakTextToSpeech(options.espeak),
+    availabilityCacheMs: options.availabilityCacheMs,
+  });
+}
