@@ -8,12 +8,15 @@ import { PocketsphinxSpeechToText } from './pocketsphinx-speech-to-text.ts';
 
 const missing = await missingExecutables(['pocketsphinx_continuous', 'espeak-ng', 'sox']);
 
-/** espeak-ng's voice resampled by sox to what speech-to-text takes: 16 kHz mono signed 16-bit. */
+/**
+ * espeak-ng's voice resampled by sox to what speech-to-text takes: 16 kHz mono signed 16-bit.
+ * `-D`: no dither, so the samples (and what pocketsphinx hears) are the same on every run.
+ */
 function spoken(text: string): Int16Array {
   const wav = execFileSync('espeak-ng', ['--stdout', '-v', 'en-us', text]);
   const raw = execFileSync(
     'sox',
-    ['-t', 'wav', '-', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed', '-t', 'raw', '-'],
+    ['-D', '-t', 'wav', '-', '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed', '-t', 'raw', '-'],
     {
       input: wav,
     },
@@ -29,16 +32,17 @@ describe.skipIf(missing.length > 0)('PocketsphinxSpeechToText with pocketsphinx'
   afterAll(() => rmSync(temporaryDirectory, { recursive: true, force: true }));
 
   it('transcribes an espeak-ng sentence, with word times', async () => {
-    const audio = spoken('the president of the united states');
+    const audio = spoken('what is the weather today');
     const transcript = await engine.transcribe({ audio, signal: new AbortController().signal });
-    // pocketsphinx hears espeak's robotic voice imperfectly; "president" comes through every time.
-    expect(transcript.text).toContain('president');
+    // pocketsphinx hears espeak's robotic voice imperfectly ("what is on whether to do"); the
+    // opening words come through, at every speaking rate tried.
+    expect(transcript.text).toMatch(/^what is\b/);
     expect(transcript.language).toBe('en');
     expect(transcript.durationSeconds).toBeCloseTo(audio.length / 16_000, 5);
-    const president = transcript.words?.find((word) => word.word === 'president');
-    expect(president).toBeDefined();
-    expect(president!.start).toBeLessThan(president!.end);
-    expect(president!.end).toBeLessThanOrEqual(transcript.durationSeconds + 0.5);
+    const what = transcript.words?.find((word) => word.word === 'what');
+    expect(what).toBeDefined();
+    expect(what!.start).toBeLessThan(what!.end);
+    expect(what!.end).toBeLessThanOrEqual(transcript.durationSeconds + 0.5);
     expect(readdirSync(temporaryDirectory)).toEqual([]);
   });
 
