@@ -47,6 +47,8 @@ export interface StartTurnInput {
   maxOutputTokens?: number;
   /** Sampling temperature for this reply. */
   temperature?: number;
+  /** Nucleus sampling for this reply. */
+  topP?: number;
 }
 
 const silentLogger: EngineLogger = { warn: () => undefined, error: () => undefined };
@@ -129,6 +131,7 @@ export class ConversationEngine {
       messages,
       ...withMaxOutputTokens(this.#options.maxOutputTokens, input.maxOutputTokens),
       ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
+      ...(input.topP === undefined ? {} : { topP: input.topP }),
       signal: input.signal,
       logger: this.#logger,
     });

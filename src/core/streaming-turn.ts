@@ -23,6 +23,7 @@ export interface StreamingTurnOptions {
   messages: ChatModelMessage[];
   maxOutputTokens?: number;
   temperature?: number;
+  topP?: number;
   /** The caller's own abort (a client that went away): counts as an interrupt. */
   signal?: AbortSignal;
   logger: EngineLogger;
@@ -150,6 +151,7 @@ export class StreamingTurn implements LiveTurn {
           ? {}
           : { maxOutputTokens: this.#options.maxOutputTokens }),
         ...(this.#options.temperature === undefined ? {} : { temperature: this.#options.temperature }),
+        ...(this.#options.topP === undefined ? {} : { topP: this.#options.topP }),
       });
       iterator = parts[Symbol.asyncIterator]();
       for (;;) {

@@ -55,6 +55,7 @@ export class AiSdkChatModel implements ChatModel {
         prompt: toPrompt(request.messages),
         maxOutputTokens: request.maxOutputTokens,
         temperature: request.temperature,
+        topP: request.topP,
         abortSignal: controller.signal,
       });
       reader = result.stream.getReader();

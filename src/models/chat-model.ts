@@ -15,6 +15,8 @@ export interface ChatModelRequest {
   signal: AbortSignal;
   maxOutputTokens?: number;
   temperature?: number;
+  /** Nucleus sampling (OpenAI's `top_p`). */
+  topP?: number;
 }
 
 export type ChatModelFinishReason = 'stop' | 'length' | 'content-filter' | 'other';

@@ -287,7 +287,7 @@ describe('OpenAI-compatible API against a fake OpenAI upstream', () => {
     await fake.close();
   });
 
-  it("gives the upstream the request's whole conversation, its temperature and token cap", async () => {
+  it("gives the upstream the request's whole conversation, its temperature, top_p and token cap", async () => {
     const before = fake.requests.length;
     const completion = await client.chat.completions.create({
       model: 'openai:gpt-4o-mini',
@@ -298,6 +298,7 @@ describe('OpenAI-compatible API against a fake OpenAI upstream', () => {
         { role: 'user', content: 'How are you?' },
       ],
       temperature: 0.2,
+      top_p: 0.9,
       max_tokens: 50,
     });
     expect(completion.choices[0]?.message.content).toBe(FAKE_REPLY);
@@ -307,6 +308,7 @@ describe('OpenAI-compatible API against a fake OpenAI upstream', () => {
     const body = fake.requests[before]!.body as {
       messages: Array<{ role: string; content: unknown }>;
       temperature?: number;
+      top_p?: number;
       max_tokens?: number;
       max_completion_tokens?: number;
     };
@@ -317,6 +319,7 @@ describe('OpenAI-compatible API against a fake OpenAI upstream', () => {
       { role: 'user', content: 'How are you?' },
     ]);
     expect(body.temperature).toBe(0.2);
+    expect(body.top_p).toBe(0.9);
     expect(body.max_tokens ?? body.max_completion_tokens).toBe(50);
   });
 

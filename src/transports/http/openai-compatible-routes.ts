@@ -88,6 +88,7 @@ export function registerOpenAiCompatibleRoutes(
             ...(continued === undefined ? { history: body.history } : {}),
             ...(body.maxOutputTokens === undefined ? {} : { maxOutputTokens: body.maxOutputTokens }),
             ...(body.temperature === undefined ? {} : { temperature: body.temperature }),
+            ...(body.topP === undefined ? {} : { topP: body.topP }),
           },
         });
       } catch (error) {

@@ -41,6 +41,7 @@ export interface OpenAiTurnRequest {
   includeUsage: boolean;
   maxOutputTokens: number | undefined;
   temperature: number | undefined;
+  topP: number | undefined;
   user: string | undefined;
 }
 
@@ -135,6 +136,7 @@ export function parseOpenAiRequest(value: unknown): OpenAiTurnRequest {
     includeUsage: body.stream_options?.include_usage ?? false,
     maxOutputTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     temperature: body.temperature ?? undefined,
+    topP: body.top_p ?? undefined,
     user: body.user ?? undefined,
   };
 }
