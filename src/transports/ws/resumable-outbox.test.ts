@@ -85,6 +85,17 @@ describe('the resumable outbox', () => {
     expect(seqs(resumed)).toEqual([3, 4, 5]);
   });
 
+  it('keeps exactly the newest messages through many rounds of dropping the oldest', () => {
+    const { box } = outbox({ maxRetained: 1_000 });
+    for (let index = 0; index < 25_000; index += 1) box.send({ index });
+    const refused = new FakeProtocolSocket();
+    expect(box.attach(refused, 23_999)).toEqual({ resumed: false, oldestSeq: 24_001 });
+    const resumed = new FakeProtocolSocket();
+    expect(box.attach(resumed, 24_000)).toEqual({ resumed: true, replayed: 1_000 });
+    expect(seqs(resumed)[0]).toBe(24_001);
+    expect(seqs(resumed).at(-1)).toBe(25_000);
+  });
+
   it('lets messages older than the retention period go', () => {
     const { box, advance } = outbox({ retainMs: 1_000 });
     box.send({ text: 'old' });

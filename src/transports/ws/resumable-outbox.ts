@@ -24,6 +24,8 @@ interface Retained {
 export type AttachResult = { resumed: true; replayed: number } | { resumed: false; oldestSeq: number };
 
 const DEFAULT_MAX_RETAINED = 10_000;
+// Dropped entries are cut from the array in batches of at least this many.
+const COMPACT_AFTER = 256;
 
 export class ResumableOutbox {
   readonly id: string;
@@ -34,6 +36,8 @@ export class ResumableOutbox {
   #lastSeq = 0;
   // Allocated on first send, so an idle connection costs nothing here.
   #retained: Retained[] | undefined;
+  /** Index of the oldest message still kept; those before it are dropped. */
+  #head = 0;
 
   constructor(options: OutboxOptions) {
     this.id = options.id;
@@ -74,11 +78,12 @@ export class ResumableOutbox {
   attach(socket: ProtocolSocket, afterSeq = this.#lastSeq): AttachResult {
     this.#trim(this.#now());
     const retained = this.#retained ?? [];
-    const oldestSeq = retained[0]?.seq ?? this.#lastSeq + 1;
+    const oldestSeq = retained[this.#head]?.seq ?? this.#lastSeq + 1;
     if (afterSeq < oldestSeq - 1 || afterSeq > this.#lastSeq) return { resumed: false, oldestSeq };
     this.#socket = socket;
     let replayed = 0;
-    for (const entry of retained) {
+    for (let index = this.#head; index < retained.length; index += 1) {
+      const entry = retained[index]!;
       if (entry.seq > afterSeq) {
         socket.sendJson(entry.message);
         replayed += 1;
@@ -94,13 +99,19 @@ export class ResumableOutbox {
   #trim(now: number): void {
     const retained = this.#retained;
     if (retained === undefined) return;
-    let drop = 0;
+    // Dropping from the front moves a head index, not the array (a busy session keeps thousands
+    // of messages: shifting them on every send made each send cost the whole buffer).
+    let head = this.#head;
     while (
-      drop < retained.length &&
-      (retained.length - drop > this.#maxRetained || now - retained[drop]!.sentAt > this.#retainMs)
+      head < retained.length &&
+      (retained.length - head > this.#maxRetained || now - retained[head]!.sentAt > this.#retainMs)
     ) {
-      drop += 1;
+      head += 1;
     }
-    if (drop > 0) retained.splice(0, drop);
+    if (head >= COMPACT_AFTER && head * 2 >= retained.length) {
+      retained.splice(0, head);
+      head = 0;
+    }
+    this.#head = head;
   }
 }
