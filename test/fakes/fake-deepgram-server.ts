@@ -1,0 +1,174 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseWav } from '../../src/voice/audio/wav.ts';
+
+// Deepgram's pre-recorded transcription API: `POST /v1/listen?model=…` with the audio as the raw body,
+// `Authorization: Token KEY`, a JSON answer shaped after __fixtures__/deepgram-listen.json, and
+// `{err_code, err_msg, request_id}` errors. A wrong key gets the recorded 401, as the real one does.
+
+const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8');
+
+export const deepgramListenResponse = JSON.parse(fixture('deepgram-listen.json')) as DeepgramListenResponse;
+
+interface DeepgramWord {
+  word: string;
+  start: number;
+  end: number;
+  confidence: number;
+  punctuated_word?: string;
+}
+
+interface DeepgramListenResponse {
+  metadata: { duration: number } & Record<string, unknown>;
+  results: {
+    channels: Array<{
+      detected_language?: string;
+      alternatives: Array<{ transcript: string; confidence: number; words: DeepgramWord[] }>;
+    }>;
+  };
+}
+
+export type DeepgramScenario =
+  /** The recorded transcript, or these words; `detectedLanguage` as with `detect_language=true`. */
+  | { type: 'transcript'; words?: DeepgramWord[]; detectedLanguage?: string }
+  /** What Deepgram answers for silence: an empty transcript and no words. */
+  | { type: 'silence' }
+  /** An error status with the recorded body (429 may carry `Retry-After` verbatim). */
+  | { type: 'error'; status: 401 | 429 | 500; retryAfter?: string }
+  /** Never answers; the socket stays open until the client leaves. */
+  | { type: 'stall' };
+
+export interface DeepgramRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** Resolves when the client closes the connection before the server answered. */
+  clientClosed: Promise<void>;
+}
+
+export interface FakeDeepgramServer {
+  /** The origin, as `DEEPGRAM_BASE_URL` takes it. */
+  readonly baseUrl: string;
+  readonly requests: DeepgramRequest[];
+  /** Scripts the next requests in order; then the recorded transcript answers. */
+  enqueue(...scenarios: DeepgramScenario[]): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeDeepgramServer(options: { apiKey: string }): Promise<FakeDeepgramServer> {
+  const queue: DeepgramScenario[] = [];
+  const requests: DeepgramRequest[] = [];
+  let closing = false;
+
+  const server = createServer((request, response) => {
+    void handle(request, response).catch(() => response.destroy());
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const url = new URL(request.url ?? '/', 'http://fake');
+    let resolveClosed: () => void = () => {};
+    const recorded: DeepgramRequest = {
+      method: request.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: request.headers,
+      body,
+      clientClosed: new Promise((resolve) => (resolveClosed = resolve)),
+    };
+    requests.push(recorded);
+    response.on('close', () => {
+      if (!response.writableFinished && !closing) resolveClosed();
+    });
+
+    if (request.method !== 'POST' || url.pathname !== '/v1/listen') {
+      return sendJson(response, 404, { err_code: 'NOT_FOUND', err_msg: `No route ${url.pathname}` });
+    }
+    if (request.headers.authorization !== `Token ${options.apiKey}`) {
+      return sendText(response, 401, fixture('deepgram-error-401.json'));
+    }
+    const scenario = queue.shift() ?? { type: 'transcript' };
+    if (scenario.type === 'stall') return;
+    if (scenario.type === 'error') {
+      const headers: Record<string, string> = {};
+      if (scenario.retryAfter !== undefined) headers['retry-after'] = scenario.retryAfter;
+      return sendText(response, scenario.status, fixture(`deepgram-error-${scenario.status}.json`), headers);
+    }
+    let duration: number;
+    try {
+      duration = parseWav(body).durationSeconds;
+    } catch {
+      return sendText(response, 400, fixture('deepgram-error-400.json'));
+    }
+    sendJson(response, 200, listenResponse({ scenario, duration }));
+  }
+
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    requests,
+    enqueue: (...scenarios) => queue.push(...scenarios),
+    close: async () => {
+      closing = true;
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+function listenResponse(options: {
+  scenario: Exclude<DeepgramScenario, { type: 'error' | 'stall' }>;
+  duration: number;
+}): DeepgramListenResponse {
+  const recorded = deepgramListenResponse;
+  const template = recorded.results.channels[0]!;
+  const alternative = template.alternatives[0]!;
+  const words = options.scenario.type === 'silence' ? [] : (options.scenario.words ?? alternative.words);
+  const channel = {
+    ...template,
+    ...(options.scenario.type === 'transcript' &&
+      options.scenario.detectedLanguage !== undefined && {
+        detected_language: options.scenario.detectedLanguage,
+      }),
+    alternatives: [
+      {
+        ...alternative,
+        transcript: words.map((word) => word.punctuated_word ?? word.word).join(' '),
+        confidence: words.length === 0 ? 0 : alternative.confidence,
+        words,
+      },
+    ],
+  };
+  return {
+    metadata: { ...recorded.metadata, duration: options.duration },
+    results: { channels: [channel] },
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  sendText(response, status, JSON.stringify(body));
+}
+
+function sendText(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(body);
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of request) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
