@@ -1,23 +1,10 @@
 // Test helpers: real audio made by sox and espeak-ng in a temporary folder, and measurements.
-// Tools missing: the suites skip with a printed reason, except under CI=true where they fail.
+// Missing tools are handled by missingExecutables (../engine-test-support.ts).
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-export function missingTools(names: string[]): string[] {
-  return names.filter((name) => spawnSync('sh', ['-c', `command -v ${name}`]).status !== 0);
-}
-
-/** Whether to run tool-based suites; prints why not, and fails under CI. */
-export function toolsAvailable(names: string[]): boolean {
-  const missing = missingTools(names);
-  if (missing.length === 0) return true;
-  if (process.env.CI === 'true') throw new Error(`Missing audio tools under CI: ${missing.join(', ')}`);
-  console.log(`Skipping audio tests: ${missing.join(', ')} not installed.`);
-  return false;
-}
 
 export interface AudioWorkspace {
   path(name: string): string;

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioError } from './audio-error.ts';
-import { audioWorkspace, toolsAvailable } from './audio-test-kit.ts';
+import { audioWorkspace } from './audio-test-kit.ts';
+import { missingExecutables } from '../engine-test-support.ts';
 import type { AudioWorkspace } from './audio-test-kit.ts';
 import { encodeMp3 } from './mp3.ts';
 import { parseWav } from './wav.ts';
@@ -59,7 +60,9 @@ function soxReadsMp3(): boolean {
   }
 }
 
-describe.skipIf(!toolsAvailable(['sox', 'soxi', 'espeak-ng']))('encodeMp3 on real audio', () => {
+const missing = await missingExecutables(['sox', 'soxi', 'espeak-ng']);
+
+describe.skipIf(missing.length > 0)('encodeMp3 on real audio', () => {
   let work: AudioWorkspace;
   beforeAll(() => {
     work = audioWorkspace();

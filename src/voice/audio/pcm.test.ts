@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioError } from './audio-error.ts';
-import { audioWorkspace, rms, toolsAvailable } from './audio-test-kit.ts';
+import { audioWorkspace, rms } from './audio-test-kit.ts';
+import { missingExecutables } from '../engine-test-support.ts';
 import type { AudioWorkspace } from './audio-test-kit.ts';
 import { decodeAudio, decodePcm16, looksLikeWav } from './pcm.ts';
 import { writeWav } from './wav.ts';
@@ -16,7 +17,9 @@ function refusal(run: () => unknown): AudioError {
   throw new Error('expected an AudioError');
 }
 
-describe.skipIf(!toolsAvailable(['sox', 'soxi', 'espeak-ng']))('headerless PCM from sox', () => {
+const missing = await missingExecutables(['sox', 'soxi', 'espeak-ng']);
+
+describe.skipIf(missing.length > 0)('headerless PCM from sox', () => {
   let work: AudioWorkspace;
   beforeAll(() => {
     work = audioWorkspace();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audioWorkspace, rms, toneFrequency, toolsAvailable } from './audio-test-kit.ts';
+import { audioWorkspace, rms, toneFrequency } from './audio-test-kit.ts';
+import { missingExecutables } from '../engine-test-support.ts';
 import type { AudioWorkspace } from './audio-test-kit.ts';
 import { SPEECH_SAMPLE_RATE, toMono16k } from './resample.ts';
 import { parseWav } from './wav.ts';
@@ -17,7 +18,9 @@ function sine(options: {
   );
 }
 
-describe.skipIf(!toolsAvailable(['sox', 'soxi', 'espeak-ng']))('toMono16k on real audio', () => {
+const missing = await missingExecutables(['sox', 'soxi', 'espeak-ng']);
+
+describe.skipIf(missing.length > 0)('toMono16k on real audio', () => {
   let work: AudioWorkspace;
   beforeAll(() => {
     work = audioWorkspace();

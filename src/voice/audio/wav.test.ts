@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AudioError } from './audio-error.ts';
-import { audioWorkspace, rms, toolsAvailable } from './audio-test-kit.ts';
+import { audioWorkspace, rms } from './audio-test-kit.ts';
+import { missingExecutables } from '../engine-test-support.ts';
 import type { AudioWorkspace } from './audio-test-kit.ts';
 import { parseWav, writeWav } from './wav.ts';
 
@@ -45,7 +46,9 @@ function withDataSize(size: number, cut = 0): Uint8Array {
   return copy;
 }
 
-describe.skipIf(!toolsAvailable(['sox', 'soxi', 'espeak-ng']))('parseWav with real audio', () => {
+const missing = await missingExecutables(['sox', 'soxi', 'espeak-ng']);
+
+describe.skipIf(missing.length > 0)('parseWav with real audio', () => {
   let work: AudioWorkspace;
   beforeAll(() => {
     work = audioWorkspace();
