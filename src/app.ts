@@ -15,6 +15,7 @@ import { ActiveTurns } from './transports/active-turns.ts';
 import { createHttpServer } from './transports/http/http-server.ts';
 import { buildWsProtocols } from './transports/ws/protocols.ts';
 import { createWsLayer } from './transports/ws/ws-layer.ts';
+import { createLocalVoiceEngines } from './voice/voice-engines.ts';
 
 // The one place where the parts are built and wired (DESIGN.md, Architecture).
 
@@ -83,6 +84,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   const rateLimits = createRateLimits({ backend: 'memory' });
   const metrics = createMetrics();
+  const voice = createLocalVoiceEngines();
   const server = await createHttpServer({
     config,
     logger,
@@ -96,12 +98,23 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
       list: () => models.list().map((listing) => ({ id: listing.name, provider: listing.provider })),
     },
     activeTurns,
+    voice,
     // Open sockets plus running streams (an SSE reply is a connection too).
     activeConnections: () => activeTurns.size + wsLayer.connectionCount(),
   });
 
   // WebSocket protocols, all on the one layer (src/transports/ws/ws-layer.ts), on the same port.
-  const wsDependencies = { config, logger, store, engine, authenticator, rateLimits, metrics, activeTurns };
+  const wsDependencies = {
+    config,
+    logger,
+    store,
+    engine,
+    authenticator,
+    rateLimits,
+    metrics,
+    activeTurns,
+    voice,
+  };
   const wsLayer = createWsLayer({
     server: server.server,
     protocols: buildWsProtocols(wsDependencies),

@@ -28,9 +28,29 @@ describe('VoiceEngines', () => {
     const engines = createLocalVoiceEngines();
     const health = await engines.health();
     expect(health).toMatchObject({ audio_processor: true, audio_pipeline: true });
+    expect(health.engines.voice_activity_detection).toMatchObject({ available: true, engine: 'silero-vad' });
+    const detector = await engines.requireVoiceActivityDetector();
+    expect(detector.frameSize).toBe(512);
+    expect(await engines.requireVoiceActivityDetector()).not.toBe(detector);
     expect((await engines.requireSpeechToText()).name).toBe('pocketsphinx');
     expect((await engines.requireTextToSpeech()).name).toBe('espeak-ng');
   });
+
+  it.skipIf(missing.length > 0)(
+    'reports the pipeline down when only the voice activity detector is missing',
+    async () => {
+      const engines = createLocalVoiceEngines({ silero: { modelPath: '/nonexistent/silero_vad.onnx' } });
+      const health = await engines.health();
+      expect(health).toMatchObject({ audio_processor: true, audio_pipeline: false });
+      expect(health.engines.voice_activity_detection).toMatchObject({
+        available: false,
+        engine: 'silero-vad',
+      });
+      await expect(engines.requireVoiceActivityDetector()).rejects.toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+      });
+    },
+  );
 
   it('probes again once the cached answer is old', async () => {
     let now = 0;
@@ -49,6 +69,12 @@ describe('VoiceEngines', () => {
         transcribe: () => Promise.reject(new Error('unused')),
       },
       textToSpeech: { name: 'fake', availability: probe, synthesize: () => (async function* () {})() },
+      voiceActivityDetection: {
+        availability: async () => ({ available: true, engine: 'fake-vad' }),
+        create: () => {
+          throw new Error('unused');
+        },
+      },
       availabilityCacheMs: 1000,
       now: () => now,
     });

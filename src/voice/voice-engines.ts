@@ -7,20 +7,33 @@ import { EspeakTextToSpeech } from './engines/espeak-text-to-speech.ts';
 import type { EspeakTextToSpeechOptions } from './engines/espeak-text-to-speech.ts';
 import { PocketsphinxSpeechToText } from './engines/pocketsphinx-speech-to-text.ts';
 import type { PocketsphinxSpeechToTextOptions } from './engines/pocketsphinx-speech-to-text.ts';
+import { SileroVoiceActivityDetector } from './engines/silero-voice-activity-detector.ts';
+import type { SileroVoiceActivityDetectorOptions } from './engines/silero-voice-activity-detector.ts';
 import type { SpeechToText } from './speech-to-text.ts';
 import type { TextToSpeech } from './text-to-speech.ts';
+import type { VoiceActivityDetector } from './voice-activity-detector.ts';
 
 export interface VoiceHealth {
   /** Speech-to-text and text-to-speech both run. */
   audio_processor: boolean;
-  /** Everything a live voice conversation needs; VAD joins this later. */
+  /** Everything a live voice conversation needs: both of those and voice activity detection. */
   audio_pipeline: boolean;
-  engines: { speech_to_text: EngineAvailability; text_to_speech: EngineAvailability };
+  engines: {
+    speech_to_text: EngineAvailability;
+    text_to_speech: EngineAvailability;
+    voice_activity_detection: EngineAvailability;
+  };
+}
+
+/** Makes a detector per voice session (each holds its own recurrent state); one probe answers for all. */
+export interface VoiceActivityDetectorFactory extends ChecksAvailability {
+  create(): VoiceActivityDetector;
 }
 
 export interface VoiceEnginesOptions {
   speechToText: SpeechToText & ChecksAvailability;
   textToSpeech: TextToSpeech & ChecksAvailability;
+  voiceActivityDetection: VoiceActivityDetectorFactory;
   /** How long an availability answer is trusted; probing spawns a process. */
   availabilityCacheMs?: number;
   now?: () => number;
@@ -29,6 +42,7 @@ export interface VoiceEnginesOptions {
 export class VoiceEngines {
   readonly #speechToText: SpeechToText & ChecksAvailability;
   readonly #textToSpeech: TextToSpeech & ChecksAvailability;
+  readonly #voiceActivityDetection: VoiceActivityDetectorFactory;
   readonly #cacheMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<ChecksAvailability, { at: number; availability: Promise<EngineAvailability> }>();
@@ -36,20 +50,26 @@ export class VoiceEngines {
   constructor(options: VoiceEnginesOptions) {
     this.#speechToText = options.speechToText;
     this.#textToSpeech = options.textToSpeech;
+    this.#voiceActivityDetection = options.voiceActivityDetection;
     this.#cacheMs = options.availabilityCacheMs ?? 30_000;
     this.#now = options.now ?? Date.now;
   }
 
   async health(): Promise<VoiceHealth> {
-    const [speechToText, textToSpeech] = await Promise.all([
+    const [speechToText, textToSpeech, voiceActivityDetection] = await Promise.all([
       this.#availability(this.#speechToText),
       this.#availability(this.#textToSpeech),
+      this.#availability(this.#voiceActivityDetection),
     ]);
     const both = speechToText.available && textToSpeech.available;
     return {
       audio_processor: both,
-      audio_pipeline: both,
-      engines: { speech_to_text: speechToText, text_to_speech: textToSpeech },
+      audio_pipeline: both && voiceActivityDetection.available,
+      engines: {
+        speech_to_text: speechToText,
+        text_to_speech: textToSpeech,
+        voice_activity_detection: voiceActivityDetection,
+      },
     };
   }
 
@@ -61,6 +81,12 @@ export class VoiceEngines {
   async requireTextToSpeech(): Promise<TextToSpeech> {
     await this.#require(this.#textToSpeech);
     return this.#textToSpeech;
+  }
+
+  /** A fresh detector for one voice session. */
+  async requireVoiceActivityDetector(): Promise<VoiceActivityDetector> {
+    await this.#require(this.#voiceActivityDetection);
+    return this.#voiceActivityDetection.create();
   }
 
   async #require(engine: ChecksAvailability): Promise<void> {
@@ -86,14 +112,26 @@ export class VoiceEngines {
 export interface LocalVoiceEnginesOptions {
   espeak?: EspeakTextToSpeechOptions;
   pocketsphinx?: PocketsphinxSpeechToTextOptions;
+  silero?: SileroVoiceActivityDetectorOptions;
   availabilityCacheMs?: number;
 }
 
-/** espeak-ng and pocketsphinx, the engines of a server without cloud voice providers. */
+/** espeak-ng, pocketsphinx and Silero: the engines of a server without cloud voice providers. */
 export function createLocalVoiceEngines(options: LocalVoiceEnginesOptions = {}): VoiceEngines {
   return new VoiceEngines({
     speechToText: new PocketsphinxSpeechToText(options.pocketsphinx),
     textToSpeech: new EspeakTextToSpeech(options.espeak),
+    voiceActivityDetection: sileroFactory(options.silero),
     availabilityCacheMs: options.availabilityCacheMs,
   });
+}
+
+export function sileroFactory(
+  options: SileroVoiceActivityDetectorOptions = {},
+): VoiceActivityDetectorFactory {
+  const probe = new SileroVoiceActivityDetector(options);
+  return {
+    create: () => new SileroVoiceActivityDetector(options),
+    availability: () => probe.availability(),
+  };
 }

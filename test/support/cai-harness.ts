@@ -16,6 +16,7 @@ import { ActiveTurns } from '../../src/transports/active-turns.ts';
 import { createCaiProtocol, type CaiProtocol } from '../../src/transports/ws/cai-protocol.ts';
 import type { ProtocolSession, UpgradeRequest } from '../../src/transports/ws/ws-protocol.ts';
 import { FakeProtocolSocket } from './fake-protocol-socket.ts';
+import { createLocalVoiceEngines } from '../../src/voice/voice-engines.ts';
 
 // Doc 000's protocol module over FakeProtocolSockets, on a real SQLite store and a real
 // ConversationEngine, with a model the test drives by hand.
@@ -178,6 +179,7 @@ export async function createCaiHarness(
     rateLimits: createRateLimits({ backend: 'memory' }),
     metrics,
     activeTurns,
+    voice: createLocalVoiceEngines(),
   });
   const tenant = await store.createTenant({ name: 'acme' });
   const key = generateApiKey();

@@ -5,6 +5,7 @@ import type { ConversationEngine } from '../../core/conversation-engine.ts';
 import type { RateLimits } from '../../limits/rate-limits.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Store } from '../../store/store.ts';
+import type { VoiceEngines } from '../../voice/voice-engines.ts';
 import type { ActiveTurns } from '../active-turns.ts';
 
 // What the HTTP routes are given by app.ts. Routes build nothing themselves.
@@ -24,6 +25,8 @@ export interface HttpDependencies {
   metrics: Metrics;
   models: ModelCatalog;
   activeTurns: ActiveTurns;
+  /** Speech engines for doc 001's voice session and doc 002's /voice routes; text never needs them. */
+  voice: VoiceEngines;
   /** Open client connections (streams and sockets), for doc 001's `active_connections`. */
   activeConnections: () => number;
 }

@@ -15,6 +15,7 @@ import { ActiveTurns } from '../active-turns.ts';
 import { FakeProtocolSocket } from '../../../test/support/fake-protocol-socket.ts';
 import type { WsDependencies } from './ws-dependencies.ts';
 import type { ProtocolSession, WsProtocol } from './ws-protocol.ts';
+import { createLocalVoiceEngines } from '../../voice/voice-engines.ts';
 
 // Test fixtures for the doc 003 and doc 004 protocol tests: a real SQLite store, a real engine and
 // a scripted model, connected through FakeProtocolSocket (no network).
@@ -128,6 +129,7 @@ export async function createKit(environment: Record<string, string> = {}): Promi
       authenticator: createAuthenticator({ store, jwt }),
       rateLimits: createRateLimits({ backend: 'memory' }),
       metrics: createMetrics(),
+      voice: createLocalVoiceEngines(),
       activeTurns: new ActiveTurns(),
     },
     tokenFor: async (userId: string, tenantId = tenant.tenantId) =>

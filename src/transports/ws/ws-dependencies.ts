@@ -5,6 +5,7 @@ import type { ConversationEngine } from '../../core/conversation-engine.ts';
 import type { RateLimits } from '../../limits/rate-limits.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { Store } from '../../store/store.ts';
+import type { VoiceEngines } from '../../voice/voice-engines.ts';
 import type { ActiveTurns } from '../active-turns.ts';
 
 // What app.ts gives every WebSocket protocol module. Modules build nothing themselves.
@@ -18,4 +19,6 @@ export interface WsDependencies {
   rateLimits: RateLimits;
   metrics: Metrics;
   activeTurns: ActiveTurns;
+  /** Speech engines for doc 001's voice session and doc 002's /voice routes; text never needs them. */
+  voice: VoiceEngines;
 }
