@@ -133,6 +133,52 @@ const schema = z.object({
   LIMIT_ANON_CONNECTIONS_PER_IP: limit(10),
   LIMIT_ANON_REQUESTS_PER_MINUTE: limit(100),
   LIMIT_AI_REQUESTS_PER_WEEK: limit(100),
+  // Doc 001 streams ~15 audio frames a second, over the text protocols' 10 messages/s.
+  LIMIT_VOICE_MESSAGES_PER_SECOND: limit(50),
+
+  // Voice (docs/voice.md). `local` engines are Debian's espeak-ng and pocketsphinx; a cloud
+  // provider needs its <NAME>_API_KEY. `auto` takes the first cloud provider with a key, else local.
+  VOICE_STT_PROVIDER: z.enum(['auto', 'local', 'deepgram', 'openai']).default('auto'),
+  VOICE_TTS_PROVIDER: z.enum(['auto', 'local', 'elevenlabs', 'openai']).default('auto'),
+  VOICE_MAX_AUDIO_BYTES: integer(1024).default(10 * 1024 * 1024),
+  VOICE_MAX_AUDIO_SECONDS: integer(1, 3600).default(120),
+  VOICE_MP3_KBPS: z.coerce
+    .number()
+    .refine((value) => [32, 48, 64, 96, 128].includes(value), {
+      message: 'expected one of 32, 48, 64, 96, 128',
+    })
+    .default(64),
+  VOICE_WS_MAX_MESSAGE_BYTES: integer(1024).default(1_048_576),
+  VAD_SILENCE_MS: integer(100, 10_000).default(600),
+  VAD_POSITIVE_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.5),
+  VAD_NEGATIVE_THRESHOLD: z.coerce.number().gt(0).lt(1).default(0.35),
+  ESPEAK_BINARY: z.string().trim().min(1).default('espeak-ng'),
+  ESPEAK_VOICE: z.string().trim().min(1).default('en-us'),
+  ESPEAK_TIMEOUT_MS: integer(100).default(30_000),
+  POCKETSPHINX_BINARY: z.string().trim().min(1).default('pocketsphinx_continuous'),
+  POCKETSPHINX_MODEL_DIR: optionalText,
+  POCKETSPHINX_TIMEOUT_MS: integer(100).default(60_000),
+  DEEPGRAM_API_KEY: optionalText,
+  DEEPGRAM_BASE_URL: optionalUrl,
+  DEEPGRAM_MODEL: z.string().trim().min(1).default('nova-3'),
+  ELEVENLABS_API_KEY: optionalText,
+  ELEVENLABS_BASE_URL: optionalUrl,
+  ELEVENLABS_MODEL: z.string().trim().min(1).default('eleven_flash_v2_5'),
+  ELEVENLABS_VOICE_ID: optionalText,
+  OPENAI_STT_MODEL: z.string().trim().min(1).default('whisper-1'),
+  OPENAI_TTS_MODEL: z.string().trim().min(1).default('tts-1'),
+  OPENAI_TTS_VOICE: z.string().trim().min(1).default('alloy'),
+  AUDIO_URL_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  AUDIO_URL_MAX_BYTES: integer(1024).default(10 * 1024 * 1024),
+  AUDIO_URL_TIMEOUT_MS: integer(100).default(10_000),
 });
 
 export type Config = z.infer<typeof schema>;
