@@ -193,6 +193,46 @@ describe('ConversationEngine', () => {
     expect(seenByModel[0]).toMatchObject({ role: 'user', content: 'Remember me' });
   });
 
+  it('reads neither the conversation nor its history back when the caller created it for the turn', async () => {
+    const reads: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (property === 'getConversation' || property === 'recentMessages') reads.push(property);
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+    const model = new ScriptedModel([{ delta: 'Welcome.' }]);
+    const engine = new ConversationEngine({
+      store: counting,
+      resolveModel: () => model,
+      history: { maxMessages: 50, maxCharacters: 100_000 },
+      maxPromptCharacters: 10_000,
+    });
+    const fresh = await store.createConversation(scope, { userId: null });
+    const turn = live(
+      await engine.startTurn({
+        scope,
+        conversationId: fresh.id,
+        content: 'First words',
+        system: 'Be kind.',
+        conversationCreatedForTurn: true,
+      }),
+    );
+    await turn.ended;
+    expect(reads).toEqual([]);
+    expect(model.requests[0]?.messages).toEqual([
+      { role: 'system', content: 'Be kind.' },
+      { role: 'user', content: 'First words' },
+    ]);
+    const page = await store.listMessages(scope, fresh.id, { offset: 0, limit: 10, order: 'asc' });
+    expect(page.items.map((message) => [message.role, message.content])).toEqual([
+      ['user', 'First words'],
+      ['assistant', 'Welcome.'],
+    ]);
+  });
+
   it('caps the reply length the model may produce', async () => {
     const model = new ScriptedModel([{ delta: 'Sure.' }]);
     const turn = live(

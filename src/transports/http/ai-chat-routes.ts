@@ -95,6 +95,7 @@ export function registerAiChatRoutes(server: FastifyInstance, dependencies: Http
           model,
           system,
           clientMessageId: body.client_message_id,
+          conversationCreatedForTurn: createdConversation !== undefined,
         },
       });
     } catch (error) {

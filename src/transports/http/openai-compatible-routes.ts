@@ -85,7 +85,7 @@ export function registerOpenAiCompatibleRoutes(
             model: body.model,
             ...system,
             // A continued conversation's model sees its stored history instead of the request's.
-            ...(continued === undefined ? { history: body.history } : {}),
+            ...(continued === undefined ? { history: body.history, conversationCreatedForTurn: true } : {}),
             ...(body.maxOutputTokens === undefined ? {} : { maxOutputTokens: body.maxOutputTokens }),
             ...(body.temperature === undefined ? {} : { temperature: body.temperature }),
             ...(body.topP === undefined ? {} : { topP: body.topP }),
