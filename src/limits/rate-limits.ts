@@ -16,6 +16,8 @@ export type RateLimitBackend =
       /** An ioredis client (or node-redis with `useRedisPackage`); typed loosely to keep the driver optional. */
       client: unknown;
       useRedisPackage?: boolean;
+      /** Prefix of the counters' keys; "cai:" unless a shared Redis or a test run needs another. */
+      keyPrefix?: string;
     };
 
 export interface RateLimitRequest {
@@ -53,7 +55,7 @@ export function createRateLimits(options: RateLimitBackend, now: () => number = 
     let limiter = limiters.get(cacheKey);
     if (limiter === undefined) {
       limiter = build(options, {
-        keyPrefix: `cai:rate:${request.name}:${request.windowSeconds}`,
+        keyPrefix: `${keyPrefixOf(options)}rate:${request.name}:${request.windowSeconds}`,
         points: UNBOUNDED_POINTS,
         duration: request.windowSeconds,
       });
@@ -84,6 +86,10 @@ export function createRateLimits(options: RateLimitBackend, now: () => number = 
   };
 }
 
+function keyPrefixOf(options: RateLimitBackend): string {
+  return options.backend === 'redis' ? (options.keyPrefix ?? 'cai:') : 'cai:';
+}
+
 function build(
   options: RateLimitBackend,
   settings: { keyPrefix: string; points: number; duration: number },
@@ -93,7 +99,10 @@ function build(
     ...settings,
     storeClient: options.client,
     useRedisPackage: options.useRedisPackage ?? false,
-    // While Redis is unreachable each process keeps counting on its own rather than failing requests.
+    // While Redis is unreachable each process counts on its own (the insurance limiter) rather than
+    // failing requests, and switches back to Redis once it answers: docs/scaling.md. A client that is
+    // not connected goes to the insurance at once instead of waiting on the connection.
+    rejectIfRedisNotReady: true,
     insuranceLimiter: new RateLimiterMemory(settings),
   });
 }
