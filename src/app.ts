@@ -15,7 +15,12 @@ import { ActiveTurns } from './transports/active-turns.ts';
 import { createHttpServer } from './transports/http/http-server.ts';
 import { buildWsProtocols } from './transports/ws/protocols.ts';
 import { createWsLayer } from './transports/ws/ws-layer.ts';
-import { createLocalVoiceEngines } from './voice/voice-engines.ts';
+import { createVoiceEngines } from './voice/create-voice-engines.ts';
+import { createBus } from './bus/create-bus.ts';
+import { createKeyRevocations } from './bus/key-revocations.ts';
+import { lastingSubscription } from './bus/lasting-subscription.ts';
+import { createRedisClient } from './bus/redis-connection.ts';
+import { SharedConnectionCounter } from './limits/shared-connection-counter.ts';
 
 // The one place where the parts are built and wired (DESIGN.md, Architecture).
 
@@ -54,6 +59,8 @@ export interface BuildAppOptions {
 export async function buildApp(options: BuildAppOptions): Promise<App> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  // Settings that name a voice provider without its key stop the start before anything is opened.
+  const voice = createVoiceEngines(config, { logger });
   const store = await createStore({ url: config.DATABASE_URL, logger });
   const jwt = jwtSettingsFrom(config, await resolveJwtSecret(config));
   routeAiSdkWarnings(logger);
@@ -82,9 +89,22 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     jwt,
     onListenerError: (error) => logger.warn({ err: error }, 'key revocation listener failed'),
   });
-  const rateLimits = createRateLimits({ backend: 'memory' });
+  // Distributed mode (REDIS_URL): rate limits, connection caps, presence and relays are global,
+  // counted in Redis; embedded mode keeps them in this process (docs/scaling.md).
+  const bus = createBus({ redisUrl: config.REDIS_URL, logger, keyPrefix: config.REDIS_KEY_PREFIX });
+  const rateLimitClient =
+    config.REDIS_URL === undefined
+      ? undefined
+      : createRedisClient({ url: config.REDIS_URL, logger, name: 'rate-limits' });
+  const rateLimits = createRateLimits(
+    rateLimitClient === undefined
+      ? { backend: 'memory' }
+      : { backend: 'redis', client: rateLimitClient, keyPrefix: config.REDIS_KEY_PREFIX },
+  );
+  const connectionCounter =
+    bus.kind === 'redis' ? new SharedConnectionCounter({ leases: bus.connections, logger }) : undefined;
+  const revocations = createKeyRevocations({ bus, logger });
   const metrics = createMetrics();
-  const voice = createLocalVoiceEngines();
   const server = await createHttpServer({
     config,
     logger,
@@ -119,11 +139,28 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     server: server.server,
     protocols: buildWsProtocols(wsDependencies),
     dependencies: wsDependencies,
+    ...(connectionCounter === undefined ? {} : { connectionCounter }),
   });
   // A key revoked through the admin API closes its sockets at once; the layer's periodic check
   // catches revocations made by other processes (`npx cai key revoke`).
-  tenantAdmin.onKeyRevoked(({ keyId }) => {
+  // Other processes hear of it on the bus; the periodic check is the backstop when a broadcast is
+  // lost (the bus delivers at most once).
+  tenantAdmin.onKeyRevoked(({ keyId, tenantId }) => {
     wsLayer.closeKey(keyId);
+    revocations.announce({ keyId, tenantId }).catch((error: unknown) => {
+      logger.warn(
+        { err: error, keyId },
+        'key revocation not broadcast; other processes find it on their next check',
+      );
+    });
+  });
+  const stopHearingRevocations = await lastingSubscription({
+    name: 'key revocations',
+    logger,
+    subscribe: () =>
+      revocations.onRevoked(({ keyId }) => {
+        wsLayer.closeKey(keyId);
+      }),
   });
 
   let shuttingDown: Promise<void> | undefined;
@@ -155,6 +192,9 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     // The HTTP server's close waits for upgraded sockets too; the layer ends them within its grace.
     await socketsClosed;
     await closed;
+    await stopHearingRevocations();
+    await bus.close();
+    await rateLimitClient?.quit().catch(() => undefined);
     await store.close();
     logger.info('stopped');
   }

@@ -60,6 +60,8 @@ const schema = z.object({
   CHUNK_SIZE: integer(64, 65536).default(1024),
   DATABASE_URL: databaseUrl.default('sqlite:./data/cai.db'),
   REDIS_URL: optionalText,
+  /** Every Redis key and channel cai uses starts with this, so one Redis can serve several deployments. */
+  REDIS_KEY_PREFIX: z.string().trim().min(1).default('cai:'),
   DATA_DIR: z.string().trim().min(1).default('./data'),
 
   JWT_SECRET: optionalText.pipe(

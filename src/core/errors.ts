@@ -5,6 +5,10 @@
 export const ERRORS = {
   INVALID_REQUEST: { status: 400, retryable: false, message: 'The request is malformed.' },
   INVALID_JSON: { status: 400, retryable: false, message: 'Invalid JSON format' },
+  // Doc 001's voice socket: a message whose "type" it does not know, and audio or text sent
+  // before start_conversation.
+  UNKNOWN_TYPE: { status: 400, retryable: false, message: 'Unknown message type' },
+  NO_SESSION: { status: 409, retryable: false, message: 'No active conversation session' },
   VALIDATION_FAILED: { status: 400, retryable: false, message: 'The request did not pass validation.' },
   PROVIDER_NOT_CONFIGURED: {
     status: 400,
@@ -19,6 +23,9 @@ export const ERRORS = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false, message: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false, message: 'Unsupported content type.' },
+  // Doc 002's `audio_url`: well-formed and allowed, but its server did not hand the audio over
+  // (an error status, no answer in time, a redirect loop).
+  AUDIO_URL_FAILED: { status: 422, retryable: false, message: 'The audio URL could not be fetched.' },
   AUTH_REQUIRED: { status: 401, retryable: false, message: 'Credentials are required.' },
   AUTH_FAILED: { status: 401, retryable: false, message: 'Invalid or expired authentication credentials.' },
   FORBIDDEN: { status: 403, retryable: false, message: 'These credentials may not do that.' },

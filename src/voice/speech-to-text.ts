@@ -14,6 +14,8 @@ export interface Transcript {
   language: string;
   durationSeconds: number;
   words?: TranscriptWord[];
+  /** The engine that produced it, set where a wrapper (a fallback chain) chose among several. */
+  engine?: string;
 }
 
 export interface TranscribeRequest {

@@ -18,10 +18,16 @@ export interface VoiceHealth {
   audio_processor: boolean;
   /** Everything a live voice conversation needs: both of those and voice activity detection. */
   audio_pipeline: boolean;
+  /** The engines used when a request names none (a fallback chain reports itself as one). */
   engines: {
     speech_to_text: EngineAvailability;
     text_to_speech: EngineAvailability;
     voice_activity_detection: EngineAvailability;
+  };
+  /** Every engine a request may name (doc 002's `provider`), one by one. */
+  providers: {
+    speech_to_text: EngineAvailability[];
+    text_to_speech: EngineAvailability[];
   };
 }
 
@@ -34,6 +40,9 @@ export interface VoiceEnginesOptions {
   speechToText: SpeechToText & ChecksAvailability;
   textToSpeech: TextToSpeech & ChecksAvailability;
   voiceActivityDetection: VoiceActivityDetectorFactory;
+  /** Engines a request may name, by their `name`; just the default engine when absent. */
+  speechToTextProviders?: ReadonlyArray<SpeechToText & ChecksAvailability>;
+  textToSpeechProviders?: ReadonlyArray<TextToSpeech & ChecksAvailability>;
   /** How long an availability answer is trusted; probing spawns a process. */
   availabilityCacheMs?: number;
   now?: () => number;
@@ -43,6 +52,8 @@ export class VoiceEngines {
   readonly #speechToText: SpeechToText & ChecksAvailability;
   readonly #textToSpeech: TextToSpeech & ChecksAvailability;
   readonly #voiceActivityDetection: VoiceActivityDetectorFactory;
+  readonly #speechToTextProviders: ReadonlyArray<SpeechToText & ChecksAvailability>;
+  readonly #textToSpeechProviders: ReadonlyArray<TextToSpeech & ChecksAvailability>;
   readonly #cacheMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<ChecksAvailability, { at: number; availability: Promise<EngineAvailability> }>();
@@ -51,16 +62,21 @@ export class VoiceEngines {
     this.#speechToText = options.speechToText;
     this.#textToSpeech = options.textToSpeech;
     this.#voiceActivityDetection = options.voiceActivityDetection;
+    this.#speechToTextProviders = options.speechToTextProviders ?? [options.speechToText];
+    this.#textToSpeechProviders = options.textToSpeechProviders ?? [options.textToSpeech];
     this.#cacheMs = options.availabilityCacheMs ?? 30_000;
     this.#now = options.now ?? Date.now;
   }
 
   async health(): Promise<VoiceHealth> {
-    const [speechToText, textToSpeech, voiceActivityDetection] = await Promise.all([
-      this.#availability(this.#speechToText),
-      this.#availability(this.#textToSpeech),
-      this.#availability(this.#voiceActivityDetection),
-    ]);
+    const [speechToText, textToSpeech, voiceActivityDetection, speechToTextProviders, textToSpeechProviders] =
+      await Promise.all([
+        this.#availability(this.#speechToText),
+        this.#availability(this.#textToSpeech),
+        this.#availability(this.#voiceActivityDetection),
+        Promise.all(this.#speechToTextProviders.map((engine) => this.#availability(engine))),
+        Promise.all(this.#textToSpeechProviders.map((engine) => this.#availability(engine))),
+      ]);
     const both = speechToText.available && textToSpeech.available;
     return {
       audio_processor: both,
@@ -70,17 +86,35 @@ export class VoiceEngines {
         text_to_speech: textToSpeech,
         voice_activity_detection: voiceActivityDetection,
       },
+      providers: { speech_to_text: speechToTextProviders, text_to_speech: textToSpeechProviders },
     };
   }
 
-  async requireSpeechToText(): Promise<SpeechToText> {
-    await this.#require(this.#speechToText);
-    return this.#speechToText;
+  /** The names a request may give as `provider`, in the order the server prefers them. */
+  providerNames(): { speechToText: string[]; textToSpeech: string[] } {
+    return {
+      speechToText: this.#speechToTextProviders.map((engine) => engine.name),
+      textToSpeech: this.#textToSpeechProviders.map((engine) => engine.name),
+    };
   }
 
-  async requireTextToSpeech(): Promise<TextToSpeech> {
-    await this.#require(this.#textToSpeech);
-    return this.#textToSpeech;
+  /** The default engine, or the one named `provider`: then that one alone, with no fallback. */
+  async requireSpeechToText(provider?: string): Promise<SpeechToText> {
+    const engine =
+      provider === undefined
+        ? this.#speechToText
+        : named({ engines: this.#speechToTextProviders, provider, kind: 'speech-to-text' });
+    await this.#require(engine);
+    return engine;
+  }
+
+  async requireTextToSpeech(provider?: string): Promise<TextToSpeech> {
+    const engine =
+      provider === undefined
+        ? this.#textToSpeech
+        : named({ engines: this.#textToSpeechProviders, provider, kind: 'text-to-speech' });
+    await this.#require(engine);
+    return engine;
   }
 
   /** A fresh detector for one voice session. */
@@ -107,6 +141,22 @@ export class VoiceEngines {
     this.#cache.set(engine, { at: this.#now(), availability });
     return availability;
   }
+}
+
+function named<Engine extends { name: string }>(options: {
+  engines: ReadonlyArray<Engine>;
+  provider: string;
+  kind: string;
+}): Engine {
+  const engine = options.engines.find((candidate) => candidate.name === options.provider);
+  if (engine !== undefined) return engine;
+  const configured = options.engines.map((candidate) => candidate.name);
+  throw new AppError('PROVIDER_NOT_CONFIGURED', {
+    message:
+      `The ${options.kind} provider "${options.provider}" is not configured on this server; ` +
+      `configured: ${configured.join(', ')}.`,
+    details: { provider: options.provider, configured },
+  });
 }
 
 export interface LocalVoiceEnginesOptions {

@@ -11,6 +11,7 @@ import type { HttpDependencies } from './http-dependencies.ts';
 import { registerMetricsRoutes } from './metrics-routes.ts';
 import { registerOpenAiCompatibleRoutes } from './openai-compatible-routes.ts';
 import { installTenantGuard } from './tenant-guard.ts';
+import { registerVoiceRoutes } from './voice-routes.ts';
 
 // The Fastify server: encapsulated plugins, one per kind of caller. Public (health, metrics),
 // tenant (authenticated and rate limited), admin (ADMIN_API_KEY).
@@ -42,6 +43,7 @@ export async function createHttpServer(
     registerChatRoutes(tenantScope, dependencies);
     registerAiChatRoutes(tenantScope, dependencies);
     registerAuthTokenRoutes(tenantScope, dependencies);
+    await registerVoiceRoutes(tenantScope, dependencies);
     await registerOpenAiCompatibleRoutes(tenantScope, dependencies);
   });
   await server.register(async (adminScope) => {

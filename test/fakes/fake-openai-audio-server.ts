@@ -1,0 +1,148 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// OpenAI's audio endpoints: `POST /v1/audio/transcriptions` (multipart; answered as whisper-1
+// answers `verbose_json`) and `POST /v1/audio/speech` (JSON in; raw 24 kHz signed 16-bit
+// little-endian mono out for `response_format: "pcm"`), with `Authorization: Bearer KEY` and
+// `{error: {message, type, param, code}}` errors. The bodies follow OpenAI's API reference; the
+// same shapes are exercised by src/voice/engines/cloud-openai-voice.test.ts.
+
+export const FAKE_OPENAI_TRANSCRIPT = {
+  task: 'transcribe',
+  language: 'english',
+  duration: 1.5,
+  text: 'Hello world.',
+  words: [
+    { word: 'Hello', start: 0.0, end: 0.46 },
+    { word: 'world', start: 0.46, end: 1.04 },
+  ],
+  usage: { type: 'duration', seconds: 2 },
+};
+export const FAKE_OPENAI_SPEECH_RATE = 24_000;
+/** Seconds of speech per character of `input`. */
+const SECONDS_PER_CHARACTER = 0.05;
+
+const invalidKey = {
+  error: {
+    message:
+      'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    type: 'invalid_request_error',
+    param: null,
+    code: 'invalid_api_key',
+  },
+};
+const rateLimited = {
+  error: {
+    message: 'Rate limit reached for requests per min (RPM): Limit 50.',
+    type: 'requests',
+    param: null,
+    code: 'rate_limit_exceeded',
+  },
+};
+const serverError = {
+  error: {
+    message: 'The server had an error while processing your request.',
+    type: 'server_error',
+    param: null,
+    code: null,
+  },
+};
+
+export type OpenAiAudioScenario =
+  { type: 'answer' } | { type: 'error'; status: 429 | 500 } | { type: 'stall' };
+
+export interface OpenAiAudioRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  form?: FormData;
+  json?: Record<string, unknown>;
+}
+
+export interface FakeOpenAiAudioServer {
+  /** As `OPENAI_BASE_URL` takes it, with the version path. */
+  readonly baseUrl: string;
+  readonly requests: OpenAiAudioRequest[];
+  enqueue(...scenarios: OpenAiAudioScenario[]): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeOpenAiAudioServer(options: {
+  apiKey: string;
+}): Promise<FakeOpenAiAudioServer> {
+  const queue: OpenAiAudioScenario[] = [];
+  const requests: OpenAiAudioRequest[] = [];
+
+  const server = createServer((request, response) => {
+    void handle(request, response).catch(() => response.destroy());
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const contentType = request.headers['content-type'] ?? '';
+    const recorded: OpenAiAudioRequest = {
+      path,
+      headers: request.headers,
+      ...(contentType.startsWith('multipart/form-data')
+        ? { form: await new Response(body, { headers: { 'content-type': contentType } }).formData() }
+        : { json: body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>) }),
+    };
+    requests.push(recorded);
+    if (request.method !== 'POST' || !['/v1/audio/transcriptions', '/v1/audio/speech'].includes(path)) {
+      return sendJson(response, 404, {
+        error: { message: `Unknown route ${path}`, type: 'invalid_request_error' },
+      });
+    }
+    if (request.headers.authorization !== `Bearer ${options.apiKey}`)
+      return sendJson(response, 401, invalidKey);
+    const scenario = queue.shift() ?? { type: 'answer' };
+    if (scenario.type === 'stall') return;
+    if (scenario.type === 'error') {
+      return sendJson(response, scenario.status, scenario.status === 429 ? rateLimited : serverError);
+    }
+    if (path === '/v1/audio/transcriptions') return sendJson(response, 200, FAKE_OPENAI_TRANSCRIPT);
+    const input = typeof recorded.json?.input === 'string' ? recorded.json.input : '';
+    response.writeHead(200, { 'content-type': 'audio/pcm' });
+    response.end(tone(input.length * SECONDS_PER_CHARACTER));
+  }
+
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v1`,
+    requests,
+    enqueue: (...scenarios) => queue.push(...scenarios),
+    close: async () => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+/** A 330 Hz tone at 24 kHz, signed 16-bit little-endian. */
+function tone(seconds: number): Buffer {
+  const count = Math.round(FAKE_OPENAI_SPEECH_RATE * seconds);
+  const bytes = Buffer.alloc(count * 2);
+  for (let index = 0; index < count; index++) {
+    bytes.writeInt16LE(
+      Math.round(8000 * Math.sin((2 * Math.PI * 330 * index) / FAKE_OPENAI_SPEECH_RATE)),
+      index * 2,
+    );
+  }
+  return bytes;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of request) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
