@@ -361,6 +361,30 @@ describe('ConversationEngine', () => {
     expect(await iterator.next()).toEqual({ value: undefined, done: true });
   });
 
+  it('a delivery cut off after the model finished rewrites the stored reply to the heard sentences', async () => {
+    const model = new ScriptedModel([{ delta: 'One. Two. Three.' }, { finish: 'stop' }]);
+    const turn = live(await engineWith(model).startTurn({ scope, conversationId, content: 'Count' }));
+    await collect(turn.events);
+    expect((await storedMessages())[1]).toMatchObject({ content: 'One. Two. Three.', status: 'complete' });
+    // Spoken so far: the first sentence; the user speaks over the second.
+    turn.acknowledgeSentence(0);
+    await turn.interruptDelivery();
+    const [, assistant] = await storedMessages();
+    expect(assistant).toMatchObject({ id: turn.assistantMessageId, content: 'One.', status: 'interrupted' });
+  });
+
+  it('a delivery cut off before any sentence was acknowledged stores nothing as heard', async () => {
+    const gate = new Gate();
+    const model = new ScriptedModel([{ delta: 'One. Two ' }, { wait: gate }, { delta: 'never.' }]);
+    const turn = live(await engineWith(model).startTurn({ scope, conversationId, content: 'Count' }));
+    const iterator = turn.events[Symbol.asyncIterator]();
+    await readUntil(iterator, (event) => event.type === 'sentence');
+    await turn.interruptDelivery();
+    expect(model.signalAborted).toBe(true);
+    expect((await turn.ended).finishReason).toBe('interrupted');
+    expect((await storedMessages())[1]).toMatchObject({ content: '', status: 'interrupted' });
+  });
+
   it('stores only the acknowledged sentences contiguous from the first', async () => {
     const gate = new Gate();
     const model = new ScriptedModel([{ delta: 'One. Two. Three. Four' }, { wait: gate }]);

@@ -61,6 +61,8 @@ export class StreamingTurn implements LiveTurn {
   readonly #acknowledged = new Set<number>();
   #text = '';
   #interrupted = false;
+  /** Set by interruptDelivery: only acknowledged sentences count as heard. */
+  #acknowledgedOnly = false;
   /** Set once the model stream is over: an interrupt can no longer change the outcome. */
   #settled = false;
   readonly #onCallerAbort = () => this.interrupt();
@@ -88,6 +90,32 @@ export class StreamingTurn implements LiveTurn {
     if (this.#settled || this.#interrupted) return;
     this.#interrupted = true;
     this.#abort.abort(new Error('turn interrupted'));
+  }
+
+  async interruptDelivery(): Promise<void> {
+    this.#acknowledgedOnly = true;
+    if (!this.#settled) {
+      this.interrupt();
+      await this.ended;
+      return;
+    }
+    // The model had finished: the reply is (being) stored complete; rewrite it as heard.
+    const end = await this.ended;
+    if (end.finishReason !== 'stop' && end.finishReason !== 'length') return;
+    const { store, scope, conversationId } = this.#options;
+    try {
+      await store.amendMessage(scope, {
+        conversationId,
+        messageId: this.assistantMessageId,
+        content: this.#heardText(),
+        status: 'interrupted',
+      });
+    } catch (error) {
+      this.#options.logger.error(
+        { err: error, conversationId, messageId: this.assistantMessageId },
+        'marking a cut-off reply as interrupted failed',
+      );
+    }
   }
 
   acknowledgeSentence(index: number): void {
@@ -206,13 +234,16 @@ export class StreamingTurn implements LiveTurn {
     this.events.push({ type: 'sentence', index, text });
   }
 
-  /** What the user heard: the acknowledged sentences from the first on, else everything sent. */
+  /**
+   * What the user heard: the acknowledged sentences from the first on; when none were, everything
+   * sent (a text client reads as it arrives), unless only acknowledged sentences count.
+   */
   #heardText(): string {
     const heard: string[] = [];
     while (heard.length < this.#sentences.length && this.#acknowledged.has(heard.length)) {
       heard.push(this.#sentences[heard.length]!);
     }
-    return heard.length > 0 ? heard.join(' ') : this.#text;
+    return heard.length > 0 || this.#acknowledgedOnly ? heard.join(' ') : this.#text;
   }
 
   /** Stores the assistant message, exactly once; a failure is logged and the stream still ends. */

@@ -27,6 +27,13 @@ export interface LiveTurn extends TurnBase {
   readonly model: string;
   /** The turn-end event, once the assistant message is stored (or its storing failed). Never rejects. */
   readonly ended: Promise<TurnEndEvent>;
+  /**
+   * The reply was cut off while still being delivered (a voice reply being spoken, which goes on
+   * after the model has finished): whether the model was still writing or not, the stored reply
+   * becomes `interrupted` and holds only the acknowledged sentences (none: empty), since what was
+   * sent but not acknowledged was not heard. Resolves once that is stored.
+   */
+  interruptDelivery(): Promise<void>;
 }
 
 /**

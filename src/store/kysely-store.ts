@@ -5,6 +5,7 @@ import type {
   Conversation,
   LimitName,
   Message,
+  MessageStatus,
   Page,
   PageResult,
   Scope,
@@ -62,8 +63,8 @@ export class KyselyStore implements Store {
     this.dialect = options.dialect;
   }
 
-  async createTenant(input: { name: string }): Promise<Tenant> {
-    const row = { id: uuidv7(), name: input.name, limits: '{}', created_at: timestamp() };
+  async createTenant(input: { name: string; id?: string }): Promise<Tenant> {
+    const row = { id: input.id ?? uuidv7(), name: input.name, limits: '{}', created_at: timestamp() };
     await this.#database.insertInto('tenants').values(row).execute();
     return toTenant(row);
   }
@@ -238,6 +239,24 @@ export class KyselyStore implements Store {
         .execute();
       return true;
     });
+  }
+
+  async amendMessage(
+    scope: Scope,
+    input: { conversationId: string; messageId: string; content: string; status: MessageStatus },
+  ): Promise<Message | undefined> {
+    const updated = await this.#database
+      .updateTable('messages')
+      .set({ content: input.content, status: input.status, updated_at: timestamp() })
+      .where('id', '=', input.messageId)
+      .where(
+        'id',
+        'in',
+        scopedMessages(this.#database, { scope, conversationId: input.conversationId }).select('id'),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    return updated === undefined ? undefined : toMessage(updated);
   }
 
   async appendMessage(scope: Scope, input: NewMessage): Promise<AppendResult> {

@@ -84,6 +84,14 @@ for (const entry of databases) {
         expect(await store.getTenant(tenant.id)).toEqual(tenant);
       });
 
+      it('creates a built-in tenant under a chosen id, once', async () => {
+        const id = uuidv7();
+        const tenant = await store.createTenant({ id, name: 'anonymous' });
+        expect(tenant).toMatchObject({ id, name: 'anonymous' });
+        expect(await store.getTenant(id)).toEqual(tenant);
+        await expect(store.createTenant({ id, name: 'anonymous' })).rejects.toThrow();
+      });
+
       it('answers undefined for an unknown tenant', async () => {
         expect(await store.getTenant(uuidv7())).toBeUndefined();
       });
@@ -259,7 +267,9 @@ for (const entry of databases) {
         for (let index = 0; index < 5; index += 1) {
           created.push(await store.createConversation(scope, { userId: index % 2 === 0 ? 'alice' : 'bob' }));
         }
-        // A new message moves the oldest conversation to the front.
+        // A new message moves the oldest conversation to the front. Timestamps have millisecond
+        // resolution: on a fast machine all five may share one, so the message comes a moment later.
+        await new Promise((resolve) => setTimeout(resolve, 5));
         await store.appendMessage(scope, userMessage(created[0]!.id));
         const expectedAscending = [...created.slice(1), created[0]!].map((conversation) => conversation.id);
 
@@ -351,6 +361,39 @@ for (const entry of databases) {
         expect(after?.updatedAt).toBe(message.createdAt);
         expect(after!.updatedAt >= conversation.updatedAt).toBe(true);
         expect((await store.listMessages(scope, conversation.id, firstPage)).items).toEqual([message]);
+      });
+
+      it('amends a stored reply in scope, keeping its id and place, and nothing out of scope', async () => {
+        const owner = await newTenant();
+        const stranger = await newTenant();
+        const conversation = await store.createConversation(owner, { userId: 'alice' });
+        await store.appendMessage(owner, userMessage(conversation.id));
+        const { message: reply } = await store.appendMessage(owner, {
+          conversationId: conversation.id,
+          role: 'assistant',
+          content: 'First sentence. Second sentence.',
+          status: 'complete',
+        });
+        const amend = { conversationId: conversation.id, messageId: reply.id, content: 'First sentence.' };
+        expect(await store.amendMessage(stranger, { ...amend, status: 'interrupted' })).toBeUndefined();
+        expect(
+          await store.amendMessage({ ...owner, userId: 'bob' }, { ...amend, status: 'interrupted' }),
+        ).toBeUndefined();
+        expect(
+          await store.amendMessage(owner, { ...amend, conversationId: uuidv7(), status: 'interrupted' }),
+        ).toBeUndefined();
+        expect((await store.listMessages(owner, conversation.id, firstPage)).items[1]).toMatchObject({
+          content: 'First sentence. Second sentence.',
+          status: 'complete',
+        });
+
+        const amended = await store.amendMessage(owner, { ...amend, status: 'interrupted' });
+        expect(amended).toMatchObject({ id: reply.id, content: 'First sentence.', status: 'interrupted' });
+        const items = (await store.listMessages(owner, conversation.id, firstPage)).items;
+        expect(items.map((message) => [message.role, message.content, message.status])).toEqual([
+          ['user', 'hello', 'complete'],
+          ['assistant', 'First sentence.', 'interrupted'],
+        ]);
       });
 
       it('takes a message id chosen by the caller', async () => {

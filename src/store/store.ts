@@ -45,7 +45,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
 
   // Tenants and credentials (not scoped: they define the scope).
-  createTenant(input: { name: string }): Promise<Tenant>;
+  /** `id` only for a built-in tenant with a well-known id (the voice socket's `anonymous`); else made here. */
+  createTenant(input: { name: string; id?: string }): Promise<Tenant>;
   getTenant(tenantId: string): Promise<Tenant | undefined>;
   setTenantLimit(tenantId: string, name: LimitName, value: number | null): Promise<Tenant | undefined>;
   createApiKey(input: { tenantId: string; prefix: string; hash: string }): Promise<ApiKeyRecord>;
@@ -66,6 +67,15 @@ export interface Store {
 
   /** Stores a message and bumps the conversation's `updatedAt`. Idempotent on `clientMessageId`. */
   appendMessage(scope: Scope, input: NewMessage): Promise<AppendResult>;
+  /**
+   * Rewrites a stored message's content and status: an assistant reply that was stored complete
+   * and then cut off while still being delivered (a voice reply still being spoken). The message
+   * keeps its id and place. Answers the updated message; undefined when it is not in scope.
+   */
+  amendMessage(
+    scope: Scope,
+    input: { conversationId: string; messageId: string; content: string; status: MessageStatus },
+  ): Promise<Message | undefined>;
   listMessages(scope: Scope, conversationId: string, page: Page): Promise<PageResult<Message>>;
   /** The newest `limit` messages, oldest first: the engine's history window. */
   recentMessages(scope: Scope, conversationId: string, limit: number): Promise<Message[]>;
