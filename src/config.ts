@@ -135,8 +135,8 @@ const schema = z.object({
   LIMIT_ANON_CONNECTIONS_PER_IP: limit(10),
   LIMIT_ANON_REQUESTS_PER_MINUTE: limit(100),
   LIMIT_AI_REQUESTS_PER_WEEK: limit(100),
-  // Doc 001 streams ~15 audio frames a second, over the text protocols' 10 messages/s.
-  LIMIT_VOICE_MESSAGES_PER_SECOND: limit(50),
+  // Doc 001 streams audio: 1024-sample chunks are ~16 a second, 20 ms chunks 50, with bursts.
+  LIMIT_VOICE_MESSAGES_PER_SECOND: limit(100),
 
   // Voice (docs/voice.md). `local` engines are Debian's espeak-ng and pocketsphinx; a cloud
   // provider needs its <NAME>_API_KEY. `auto` takes the first cloud provider with a key, else local.

@@ -1,14 +1,16 @@
 import type { RateLimits } from '../../limits/rate-limits.ts';
 
-// LIMIT_WS_MESSAGES_PER_SECOND for one connection, counted by the limits module (so a Redis
-// backend counts it the same way). A message over the limit is refused and dropped; a flood far
-// over it (FLOOD_FACTOR times the limit within a second) ends the connection. The flood count is
-// kept here, synchronously, so a flood is caught before its messages pile up waiting on the limits
-// module.
+// LIMIT_WS_MESSAGES_PER_SECOND (or a protocol's own rate) for one connection, counted by the
+// limits module (so a Redis backend counts it the same way). A message over the limit is refused
+// and dropped; a flood far over it (FLOOD_FACTOR times the limit within a second) ends the
+// connection. The flood count is kept here, synchronously, so a flood is caught before its
+// messages pile up waiting on the limits module.
 
 export interface MessageRateGateOptions {
   rateLimits: RateLimits;
   connectionId: string;
+  /** The setting the limit comes from, which also names its count (LIMIT_WS_MESSAGES_PER_SECOND unless given). */
+  limitName?: string;
   /** Messages per second; 0 = no limit. */
   limit: number;
   /** A flood is more than `limit × floodFactor` messages within one second. */
@@ -48,7 +50,7 @@ export class MessageRateGate {
   async consume(): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }> {
     if (this.#options.limit === 0) return { allowed: true };
     const decision = await this.#options.rateLimits.consume({
-      name: 'LIMIT_WS_MESSAGES_PER_SECOND',
+      name: this.#options.limitName ?? 'LIMIT_WS_MESSAGES_PER_SECOND',
       key: this.#options.connectionId,
       limit: this.#options.limit,
       windowSeconds: 1,

@@ -1,6 +1,7 @@
 import { createCaiProtocol } from './cai-protocol.ts';
 import { createChatStreamProtocol } from './chat-stream-protocol.ts';
 import { createSessionChatProtocol } from './session-chat-protocol.ts';
+import { createVoiceProtocol } from './voice-protocol.ts';
 import type { WsDependencies } from './ws-dependencies.ts';
 import type { WsProtocol } from './ws-protocol.ts';
 
@@ -11,5 +12,6 @@ export function buildWsProtocols(dependencies: WsDependencies): WsProtocol[] {
     createCaiProtocol(dependencies),
     createSessionChatProtocol(dependencies),
     createChatStreamProtocol(dependencies),
+    createVoiceProtocol(dependencies),
   ];
 }

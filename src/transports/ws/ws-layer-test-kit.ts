@@ -36,6 +36,7 @@ export interface ServerSideClose {
 export class TestProtocol implements WsProtocol {
   readonly name = 'test';
   readonly maxMessageBytes: number;
+  readonly messageRate: WsProtocol['messageRate'];
   /** Every onClose the layer made, in order. */
   readonly closes: ServerSideClose[] = [];
   /** How many `bulk:N` requests were sent through (or dropped by the layer) to the end. */
@@ -43,8 +44,14 @@ export class TestProtocol implements WsProtocol {
   readonly #waiters: Array<() => void> = [];
   readonly #authenticate: (request: Parameters<WsProtocol['admit']>[0]) => ReturnType<WsProtocol['admit']>;
 
-  constructor(options: { maxMessageBytes: number; store: Store; jwtSecret: string }) {
+  constructor(options: {
+    maxMessageBytes: number;
+    store: Store;
+    jwtSecret: string;
+    messageRate?: WsProtocol['messageRate'];
+  }) {
     this.maxMessageBytes = options.maxMessageBytes;
+    this.messageRate = options.messageRate;
     const authenticator = createAuthenticator({
       store: options.store,
       jwt: { secret: options.jwtSecret, issuer: 'cai', audience: 'cai' },
@@ -134,7 +141,10 @@ export interface LayerHarness {
   close(): Promise<void>;
 }
 
-export async function startLayer(environment: Record<string, string> = {}): Promise<LayerHarness> {
+export async function startLayer(
+  environment: Record<string, string> = {},
+  options: { messageRate?: WsProtocol['messageRate'] } = {},
+): Promise<LayerHarness> {
   const directory = mkdtempSync(join(tmpdir(), 'cai-ws-layer-'));
   const config = loadConfig({ LOG_LEVEL: 'silent', ...environment });
   const logger = createLogger({ level: 'silent' });
@@ -144,6 +154,7 @@ export async function startLayer(environment: Record<string, string> = {}): Prom
     maxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
     store,
     jwtSecret: JWT_SECRET,
+    ...(options.messageRate === undefined ? {} : { messageRate: options.messageRate }),
   });
   const metrics = createMetrics();
   const server = Fastify();

@@ -16,8 +16,11 @@ const MiB = 1024 * 1024;
 
 let harness: LayerHarness | undefined;
 
-async function start(environment: Record<string, string> = {}): Promise<LayerHarness> {
-  harness = await startLayer(environment);
+async function start(
+  environment: Record<string, string> = {},
+  options: Parameters<typeof startLayer>[1] = {},
+): Promise<LayerHarness> {
+  harness = await startLayer(environment, options);
   return harness;
 }
 
@@ -109,6 +112,23 @@ describe('the WebSocket layer, per message', () => {
     expect(echoed).toHaveLength(11);
     expect(echoed.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, index) => `m${index}`));
     expect(client.messages.filter((message) => message['type'] === 'limited')).toHaveLength(1);
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+    client.ws.close();
+  });
+
+  it("applies a protocol's own message rate instead of LIMIT_WS_MESSAGES_PER_SECOND", async () => {
+    const layer = await start(
+      { LIMIT_WS_MESSAGES_PER_SECOND: '10' },
+      { messageRate: { limitName: 'LIMIT_VOICE_MESSAGES_PER_SECOND', perSecond: 30 } },
+    );
+    const { client } = await openClient(layer, { anonymous: '1' });
+    for (let index = 0; index < 40; index += 1) client.ws.send(`m${index}`);
+    // Every message is answered, in order: an echo, or a refusal once past the protocol's 30.
+    await client.next(() => client.messages.length >= 41);
+    const echoed = client.messages.filter((message) => message['type'] === 'echo');
+    expect(echoed).toHaveLength(30);
+    expect(echoed.at(-1)).toMatchObject({ text: 'm29' });
+    expect(client.messages.filter((message) => message['type'] === 'limited')).toHaveLength(10);
     expect(client.ws.readyState).toBe(client.ws.OPEN);
     client.ws.close();
   });

@@ -60,7 +60,7 @@ const CONNECTION_CAP_RETRY_MS = 1000;
 interface Accepted {
   principal: Principal | null;
   release: Release;
-  messagesPerSecond: number;
+  messageRate: { limitName: string; perSecond: number };
 }
 
 export function createWsLayer(options: WsLayerOptions): WsLayer {
@@ -164,8 +164,11 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
             logger.warn({ err: error }, 'tenant lookup for connection limits failed; using the defaults');
             return undefined;
           });
-    const messagesPerSecond = effectiveLimit(config, tenant, 'LIMIT_WS_MESSAGES_PER_SECOND');
-    if (protocol.ownConnectionCap === true) return { principal, release: () => {}, messagesPerSecond };
+    const messageRate = protocol.messageRate ?? {
+      limitName: 'LIMIT_WS_MESSAGES_PER_SECOND',
+      perSecond: effectiveLimit(config, tenant, 'LIMIT_WS_MESSAGES_PER_SECOND'),
+    };
+    if (protocol.ownConnectionCap === true) return { principal, release: () => {}, messageRate };
     const [key, max, who] =
       principal === null
         ? [`ip:${ip}`, config.LIMIT_ANON_CONNECTIONS_PER_IP, 'this address']
@@ -181,7 +184,7 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
         retryAfterMs: CONNECTION_CAP_RETRY_MS,
       });
     }
-    return { principal, release, messagesPerSecond };
+    return { principal, release, messageRate };
   }
 
   function accept(
@@ -202,7 +205,12 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
           protocol,
           principal: accepted.principal,
           connection,
-          gate: new MessageRateGate({ rateLimits, connectionId: id, limit: accepted.messagesPerSecond }),
+          gate: new MessageRateGate({
+            rateLimits,
+            connectionId: id,
+            limitName: accepted.messageRate.limitName,
+            limit: accepted.messageRate.perSecond,
+          }),
           idleTimeoutMs: config.WS_IDLE_TIMEOUT_MS,
           logger: connectionLogger,
         });

@@ -42,6 +42,12 @@ export interface WsProtocol {
   /** Largest accepted message in bytes; over it the layer closes with 1009. */
   readonly maxMessageBytes: number;
   /**
+   * The protocol's own per-connection message rate, when its traffic differs from text chat's
+   * (doc 001 streams audio: LIMIT_VOICE_MESSAGES_PER_SECOND). Without it the layer applies
+   * LIMIT_WS_MESSAGES_PER_SECOND with the tenant's override. `perSecond` 0 = no limit.
+   */
+  readonly messageRate?: { limitName: string; perSecond: number };
+  /**
    * True when the protocol caps its connections itself (signaling: LIMIT_SIGNALING_PER_COMPANY,
    * close 4002), so the layer does not count them toward LIMIT_CONNECTIONS_PER_TENANT or
    * LIMIT_ANON_CONNECTIONS_PER_IP.
