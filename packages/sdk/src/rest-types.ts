@@ -126,8 +126,27 @@ export interface TokenReply {
   tenant_id: string;
 }
 
+export interface VoiceEngineHealth {
+  available: boolean;
+  engine: string;
+  reason?: string;
+  /** The command that installs a missing local engine. */
+  install?: string;
+}
+
 export interface HealthReply {
   status: 'healthy' | 'unhealthy';
+  /** ai_service, audio_processor, audio_pipeline, storage. */
   services: Record<string, boolean>;
   active_connections: number;
+  /** The speech engines behind doc 001's socket and the /voice routes. */
+  voice?:
+    | {
+        speech_to_text: VoiceEngineHealth;
+        text_to_speech: VoiceEngineHealth;
+        voice_activity_detection: VoiceEngineHealth;
+        /** Every engine a request may name, one by one. */
+        providers: { speech_to_text: VoiceEngineHealth[]; text_to_speech: VoiceEngineHealth[] };
+      }
+    | { error: string };
 }
