@@ -37,6 +37,11 @@ export class ConnectionRegistry<Connection extends RegisteredConnection> {
     return [...this.#byId.values()];
   }
 
+  /** Every connection, without a copy: for periodic sweeps that must not remove while iterating. */
+  values(): IterableIterator<Connection> {
+    return this.#byId.values();
+  }
+
   /** The distinct API key ids with a connection open. */
   keyIds(): string[] {
     return [...this.#byKeyId.keys()];

@@ -16,7 +16,10 @@ export interface LiveConnectionOptions {
   principal: Principal | null;
   connection: WsConnection;
   gate: MessageRateGate;
-  /** No client data frame for this long while the session is not busy closes with 1000 (0 = off). */
+  /**
+   * No client data frame for this long while the session is not busy closes with 1000 (0 = off).
+   * Checked by the layer's idle sweep (`checkIdle`), not a timer per connection.
+   */
   idleTimeoutMs: number;
   logger: ConnectionLogger;
 }
@@ -35,10 +38,12 @@ export class LiveConnection {
   #session: ProtocolSession | undefined;
   #ended = false;
   #missedPongs = 0;
-  #idleTimer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last client data frame (or of the start, or of the last busy check). */
+  #lastActivity = performance.now();
   #expiryTimer: NodeJS.Timeout | undefined;
-  // Messages are handled one after another, in the order they came, whatever the limits module's pace.
-  #queue: Promise<void> = Promise.resolve();
+  // Messages are handled one after another, in the order they came, whatever the limits module's
+  // pace. Made with the first message: an idle connection holds no promise.
+  #queue: Promise<void> | undefined;
 
   constructor(options: LiveConnectionOptions) {
     this.#options = options;
@@ -68,7 +73,6 @@ export class LiveConnection {
       this.close(CLOSE_INTERNAL, 'internal error');
       return;
     }
-    this.#armIdleTimer();
     this.#armExpiry();
   }
 
@@ -105,11 +109,19 @@ export class LiveConnection {
     }
   }
 
+  /** One idle sweep tick: closes the connection with 1000 once it has been idle for the timeout. */
+  checkIdle(now: number): void {
+    const idleMs = this.#options.idleTimeoutMs;
+    if (idleMs <= 0 || this.#ended || now - this.#lastActivity < idleMs) return;
+    // A reply still streaming is not idleness: look again a full period later.
+    if (this.#session?.busy === true) this.#lastActivity = now;
+    else this.close(CLOSE_NORMAL, 'idle');
+  }
+
   /** The connection ended (told by WsConnection, exactly once): stop everything, tell the session. */
   ended(code: number): void {
     if (this.#ended) return;
     this.#ended = true;
-    clearTimeout(this.#idleTimer);
     clearTimeout(this.#expiryTimer);
     // Deferred, so a session that closes its own socket is not re-entered from inside that call.
     queueMicrotask(() => this.#call('onClose', (session) => session.onClose(code)));
@@ -117,10 +129,12 @@ export class LiveConnection {
 
   #receive(data: RawData, isBinary: boolean): void {
     if (this.#ended) return;
-    this.#idleTimer?.refresh();
+    this.#lastActivity = performance.now();
     if (isBinary) {
       const buffer = toBuffer(data);
-      this.#queue = this.#queue.then(() => this.#call('onBinary', (session) => session.onBinary(buffer)));
+      this.#queue = (this.#queue ?? Promise.resolve()).then(() =>
+        this.#call('onBinary', (session) => session.onBinary(buffer)),
+      );
       return;
     }
     if (this.#options.gate.countFlood()) {
@@ -129,7 +143,7 @@ export class LiveConnection {
       return;
     }
     const text = toBuffer(data).toString('utf8');
-    this.#queue = this.#queue.then(async () => {
+    this.#queue = (this.#queue ?? Promise.resolve()).then(async () => {
       const decision = await this.#options.gate.consume().catch((error: unknown) => {
         // The limits module is unreachable: let the message through rather than cut the user off.
         this.#logger.warn({ err: error }, 'websocket rate limit check failed');
@@ -163,18 +177,6 @@ export class LiveConnection {
     } catch (error) {
       fail(error);
     }
-  }
-
-  #armIdleTimer(): void {
-    const idleMs = this.#options.idleTimeoutMs;
-    if (idleMs <= 0 || this.#ended) return;
-    this.#idleTimer = setTimeout(() => {
-      if (this.#ended) return;
-      // A reply still streaming is not idleness: look again a full period later.
-      if (this.#session?.busy === true) this.#idleTimer?.refresh();
-      else this.close(CLOSE_NORMAL, 'idle');
-    }, idleMs);
-    this.#idleTimer.unref();
   }
 
   #armExpiry(): void {

@@ -15,6 +15,8 @@ export interface WsConnectionOptions {
   closeGraceMs: number;
   logger: ConnectionLogger;
   onClosed?: (code: number) => void;
+  /** The underlying socket is gone (closed or destroyed), after `onClosed`. */
+  onGone?: () => void;
 }
 
 export const CLOSE_NORMAL = 1000;
@@ -37,21 +39,24 @@ const MAX_REASON_BYTES = 123;
 
 export class WsConnection implements ProtocolSocket {
   readonly ws: WebSocket;
-  /** Settles once the underlying socket is gone (closed or destroyed). */
-  readonly gone: Promise<void>;
   readonly #options: WsConnectionOptions;
   #closing = false;
   #reported = false;
+  #gone = false;
   #graceTimer: NodeJS.Timeout | undefined;
+  // Made only when someone waits (shutdown): an idle connection holds no promise of its own.
+  #whenGone: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(options: WsConnectionOptions) {
     this.#options = options;
     this.ws = options.ws;
-    this.gone = new Promise((resolve) => this.ws.once('close', () => resolve()));
     this.ws.on('close', (code: number) => {
       clearTimeout(this.#graceTimer);
       // 1005/1006 mean the peer gave no code or vanished: report the abnormal end as 1006.
       this.#report(code === CLOSE_NO_STATUS ? CLOSE_ABNORMAL : code);
+      this.#gone = true;
+      this.#options.onGone?.();
+      this.#whenGone?.resolve();
     });
     this.ws.on('error', (error: Error & { code?: string }) => {
       // ws has already answered a malformed or oversized frame with a close; follow it up.
@@ -61,6 +66,17 @@ export class WsConnection implements ProtocolSocket {
       this.#armGraceTimer();
       this.#report(code);
     });
+  }
+
+  /** Settles once the underlying socket is gone (closed or destroyed). */
+  whenGone(): Promise<void> {
+    if (this.#gone) return Promise.resolve();
+    if (this.#whenGone === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.#whenGone = { promise, resolve };
+    }
+    return this.#whenGone.promise;
   }
 
   get isOpen(): boolean {

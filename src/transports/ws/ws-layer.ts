@@ -56,6 +56,11 @@ const DEFAULT_CLOSE_GRACE_MS = 5000;
 const BUSY_POLL_MS = 50;
 // Over a connection cap: how long a client is asked to wait before trying again.
 const CONNECTION_CAP_RETRY_MS = 1000;
+// Idle connections are found by one sweep over all of them, a tenth of the timeout apart (within
+// these bounds), rather than by a timer per connection: a closed idle connection may thus live up
+// to a tenth longer than the timeout.
+const IDLE_SWEEP_MIN_MS = 50;
+const IDLE_SWEEP_MAX_MS = 1000;
 
 interface Accepted {
   principal: Principal | null;
@@ -115,15 +120,15 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
       upgradeArguments.head,
       (ws: WebSocket) => {
         upgraded = true;
-        const connection = new WsConnection({
+        const connection: WsConnection = new WsConnection({
           ws,
           maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
           closeGraceMs,
           logger,
           onClosed,
+          onGone: () => sockets.delete(connection),
         });
         sockets.add(connection);
-        void connection.gone.then(() => sockets.delete(connection));
         connected(connection);
       },
     );
@@ -196,6 +201,9 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
     const id = uuidv7();
     const connectionLogger = new LazyChildLogger(logger, { connectionId: id, protocol: protocol.name });
     let live: LiveConnection | undefined;
+    // The closures below share one context, which the close handler keeps for the connection's
+    // whole life: it must not hold the upgrade request (its URL and headers are ~1 KB a socket).
+    let pendingRequest: UpgradeRequest | undefined = request;
     const upgraded = upgrade(
       protocol,
       upgradeArguments,
@@ -216,7 +224,9 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
         });
         registry.add(live);
         metrics?.wsConnections.inc({ protocol: protocol.name });
-        live.start(request);
+        const startRequest = pendingRequest!;
+        pendingRequest = undefined;
+        live.start(startRequest);
       },
       (code) => {
         accepted.release();
@@ -308,6 +318,19 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
   }, config.WS_HEARTBEAT_MS);
   heartbeat.unref();
 
+  const idleSweep =
+    config.WS_IDLE_TIMEOUT_MS > 0
+      ? setInterval(
+          () => {
+            const now = performance.now();
+            // checkIdle may close a connection, which leaves the registry at once: a Map allows that mid-iteration.
+            for (const live of registry.values()) live.checkIdle(now);
+          },
+          Math.min(IDLE_SWEEP_MAX_MS, Math.max(IDLE_SWEEP_MIN_MS, config.WS_IDLE_TIMEOUT_MS / 10)),
+        )
+      : undefined;
+  idleSweep?.unref();
+
   function closeKey(keyId: string): number {
     const connections = registry.ofKey(keyId);
     for (const live of connections) live.close(CLOSE_POLICY, 'credential revoked');
@@ -333,6 +356,7 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
       closed ??= (async () => {
         closing = true;
         clearInterval(heartbeat);
+        clearInterval(idleSweep);
         sweep.stop();
         const open = [...sockets];
         const busy = new Set(
@@ -350,7 +374,7 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
             while (live?.busy === true && connection.isOpen) await sleep(BUSY_POLL_MS);
             connection.close(CLOSE_GOING_AWAY, 'server shutting down');
           }),
-          ...open.map((connection) => connection.gone),
+          ...open.map((connection) => connection.whenGone()),
         ]);
         for (const protocol of options.protocols) protocol.shutdown?.();
         // The upgrade listener stays: a late upgrade is answered 503 rather than left to HTTP routing.
