@@ -15,7 +15,7 @@ import { createMetrics, type Metrics } from '../../metrics.ts';
 import { createStore } from '../../store/create-store.ts';
 import type { Store } from '../../store/store.ts';
 import type { ProtocolSession, WsProtocol } from './ws-protocol.ts';
-import { createWsLayer, type WsLayer } from './ws-layer.ts';
+import { createWsLayer, type WsLayer, type WsLayerOptions } from './ws-layer.ts';
 
 // For ws-layer.test.ts: the layer on a bare Fastify server with a small test protocol, over real
 // sockets, and a client that records what it gets.
@@ -143,7 +143,10 @@ export interface LayerHarness {
 
 export async function startLayer(
   environment: Record<string, string> = {},
-  options: { messageRate?: WsProtocol['messageRate'] } = {},
+  options: {
+    messageRate?: WsProtocol['messageRate'];
+    connectionCounter?: WsLayerOptions['connectionCounter'];
+  } = {},
 ): Promise<LayerHarness> {
   const directory = mkdtempSync(join(tmpdir(), 'cai-ws-layer-'));
   const config = loadConfig({ LOG_LEVEL: 'silent', ...environment });
@@ -162,6 +165,7 @@ export async function startLayer(
     server: server.server,
     protocols: [protocol],
     dependencies: { config, logger, store, rateLimits: createRateLimits({ backend: 'memory' }), metrics },
+    ...(options.connectionCounter === undefined ? {} : { connectionCounter: options.connectionCounter }),
   });
   // As app.ts wires it: an in-process revocation closes the key's sockets at once.
   const tenantAdmin = createTenantAdmin({

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect as connectRaw } from 'node:net';
+import { BusUnavailableError } from '../../bus/bus-unavailable-error.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   connect,
@@ -198,6 +199,28 @@ describe('the WebSocket layer, connection caps', () => {
     await layer.protocol.closeOf(second.connectionId);
     const fourth = await openClient(layer, { anonymous: '1' });
     for (const { client } of [first, keyed, fourth]) client.ws.close();
+  });
+});
+
+describe('the WebSocket layer, when the shared connection counter is unreachable', () => {
+  it('refuses in the protocol’s shape with SERVICE_UNAVAILABLE and keeps serving', async () => {
+    let reachable = false;
+    const layer = await start(
+      {},
+      {
+        connectionCounter: {
+          acquire: async () => {
+            if (!reachable) throw new BusUnavailableError({ message: 'Redis is away' });
+            return () => undefined;
+          },
+        },
+      },
+    );
+    const refused = connect(withQuery(layer.url, { anonymous: '1' }));
+    expect(await refused.greeting).toMatchObject({ type: 'refused', code: 'SERVICE_UNAVAILABLE' });
+    reachable = true;
+    const { client } = await openClient(layer, { anonymous: '1' });
+    client.ws.close();
   });
 });
 

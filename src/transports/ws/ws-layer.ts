@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../../auth/authenticator.ts';
-import { AppError, toAppError } from '../../core/errors.ts';
+import { AppError, isAppError, toAppError } from '../../core/errors.ts';
 import { uuidv7 } from '../../core/ids.ts';
 import { ConnectionCounter, type Release } from '../../limits/connection-counter.ts';
 import { effectiveLimit } from '../../limits/effective-limit.ts';
@@ -182,7 +182,16 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
             effectiveLimit(config, tenant, 'LIMIT_CONNECTIONS_PER_TENANT'),
             'this tenant',
           ];
-    const release = await counter.acquire(key, max);
+    let release: Release | undefined;
+    try {
+      release = await counter.acquire(key, max);
+    } catch (error) {
+      // A shared counter whose store (Redis) is unreachable and that refuses rather than guesses
+      // (anonymous use: docs/scaling.md): the client hears why, in the protocol's shape.
+      if (!isAppError(error)) throw error;
+      logger.warn({ err: error, key }, 'connection cap unavailable: refusing the connection');
+      return error;
+    }
     if (release === undefined) {
       return new AppError('RATE_LIMITED', {
         message: `Too many concurrent connections for ${who} (at most ${max}); close one and retry.`,
