@@ -7,6 +7,8 @@ export interface TranscriptWord {
   end: number;
   /** 0..1 where the engine reports it. */
   confidence?: number;
+  /** Who said it (0, 1, …), when diarization was asked for and the engine does it. */
+  speaker?: number;
 }
 
 export interface Transcript {
@@ -23,7 +25,18 @@ export interface TranscribeRequest {
   audio: Int16Array;
   /** BCP 47 tag (`en`, `en-US`); the engine's own language when absent. */
   language?: string;
+  /** What doc 002's `/voice/stt` asks of the transcript; engines apply what they can (docs/voice.md). */
+  options?: TranscriptionOptions;
   signal: AbortSignal;
+}
+
+export interface TranscriptionOptions {
+  /** Tell speakers apart: each word gets a `speaker`. */
+  diarize?: boolean;
+  /** Add punctuation and capitals (on by default where the engine has it). */
+  punctuate?: boolean;
+  /** Mask profanity in the transcript. */
+  profanityFilter?: boolean;
 }
 
 export interface SpeechToText {

@@ -19,6 +19,8 @@ interface DeepgramWord {
   end: number;
   confidence: number;
   punctuated_word?: string;
+  /** Present when the request asked for `diarize=true`, as Deepgram does. */
+  speaker?: number;
 }
 
 interface DeepgramListenResponse {
@@ -105,7 +107,11 @@ export async function startFakeDeepgramServer(options: { apiKey: string }): Prom
     } catch {
       return sendText(response, 400, fixture('deepgram-error-400.json'));
     }
-    sendJson(response, 200, listenResponse({ scenario, duration }));
+    sendJson(
+      response,
+      200,
+      listenResponse({ scenario, duration, diarize: url.searchParams.get('diarize') === 'true' }),
+    );
   }
 
   server.listen(0, '127.0.0.1');
@@ -127,11 +133,16 @@ export async function startFakeDeepgramServer(options: { apiKey: string }): Prom
 function listenResponse(options: {
   scenario: Exclude<DeepgramScenario, { type: 'error' | 'stall' }>;
   duration: number;
+  diarize: boolean;
 }): DeepgramListenResponse {
   const recorded = deepgramListenResponse;
   const template = recorded.results.channels[0]!;
   const alternative = template.alternatives[0]!;
-  const words = options.scenario.type === 'silence' ? [] : (options.scenario.words ?? alternative.words);
+  const spoken = options.scenario.type === 'silence' ? [] : (options.scenario.words ?? alternative.words);
+  // Diarized, Deepgram numbers each word's speaker; here the speaker changes every third word.
+  const words = options.diarize
+    ? spoken.map((word, index) => ({ ...word, speaker: word.speaker ?? Math.floor(index / 3) % 2 }))
+    : spoken.map(({ speaker: _speaker, ...word }) => word);
   const channel = {
     ...template,
     ...(options.scenario.type === 'transcript' &&

@@ -138,9 +138,32 @@ describe.skipIf(missing.length > 0)('voice endpoints with cloud providers', () =
         audio: speech.toString('base64'),
         provider: 'deepgram',
         diarization: true,
+        config: { punctuate: true, profanity_filter: true },
       }),
     );
     expect(byDeepgram.provider).toBe('deepgram');
+    const query = deepgram.requests.at(-1)!.query;
+    expect([query.get('diarize'), query.get('punctuate'), query.get('profanity_filter')]).toEqual([
+      'true',
+      'true',
+      'true',
+    ]);
+    expect(byDeepgram.words?.[0]).toMatchObject({ word: 'Hello', speaker: 0 });
+  });
+
+  it('takes the transcript options in the query with a raw audio body', async () => {
+    const body = await transcript(
+      await sttRaw(server, key, {
+        body: speech,
+        contentType: 'audio/wav',
+        query: '?provider=deepgram&diarization=true&profanity_filter=true',
+      }),
+    );
+    expect(body.words?.[0]).toMatchObject({ speaker: 0 });
+    const query = deepgram.requests.at(-1)!.query;
+    expect(query.get('diarize')).toBe('true');
+    expect(query.get('profanity_filter')).toBe('true');
+    expect(query.has('punctuate')).toBe(false);
   });
 
   it('hands the audio to the next engine when Deepgram fails, down to pocketsphinx', async () => {

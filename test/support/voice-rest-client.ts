@@ -10,7 +10,7 @@ export interface TranscriptBody {
   text: string;
   language: string;
   duration_s: number;
-  words?: Array<{ word: string; start: number; end: number; confidence?: number }>;
+  words?: Array<{ word: string; start: number; end: number; confidence?: number; speaker?: number }>;
   provider: string;
 }
 

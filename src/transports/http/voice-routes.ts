@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.ts';
-import type { Transcript } from '../../voice/speech-to-text.ts';
+import type { Transcript, TranscriptionOptions } from '../../voice/speech-to-text.ts';
 import type { AudioChunk } from '../../voice/text-to-speech.ts';
 import { declaredAudioOf, installVoiceBodyParsers } from './audio-body.ts';
 import { fetchAudioUrl } from './audio-url.ts';
@@ -69,6 +69,7 @@ export async function registerVoiceRoutes(
         const transcript = await engine.transcribe({
           audio: audio.samples,
           language: input.language,
+          options: input.options,
           signal,
         });
         return transcriptBody({
@@ -84,6 +85,7 @@ export async function registerVoiceRoutes(
 interface SttInput {
   provider?: string;
   language?: string;
+  options: TranscriptionOptions;
   /** The audio's bytes and what they claim to be; an `audio_url` is fetched only when asked. */
   audio(signal: AbortSignal): Promise<{ bytes: Uint8Array; declared: DeclaredAudio }>;
 }
@@ -92,17 +94,31 @@ interface SttInput {
 function readSttInput(request: FastifyRequest, config: Config): SttInput {
   const pcmSampleRate = config.SAMPLE_RATE;
   if (Buffer.isBuffer(request.body)) {
-    const options = parseInput(sttQuerySchema, request.query, 'query');
+    const query = parseInput(sttQuerySchema, request.query, 'query');
     const raw = {
       bytes: request.body,
       declared: declaredAudioOf(request.headers['content-type'], pcmSampleRate),
     };
-    return { ...options, audio: async () => raw };
+    return {
+      provider: query.provider,
+      language: query.language,
+      options: transcriptionOptions({
+        diarize: query.diarization,
+        punctuate: query.punctuate,
+        profanityFilter: query.profanity_filter,
+      }),
+      audio: async () => raw,
+    };
   }
   const body = parseInput(sttJsonRequestSchema, request.body);
   return {
     provider: body.provider,
     language: body.language,
+    options: transcriptionOptions({
+      diarize: body.diarization,
+      punctuate: body.config?.punctuate,
+      profanityFilter: body.config?.profanity_filter,
+    }),
     async audio(signal) {
       if (body.audio !== undefined)
         return { bytes: body.audio, declared: { kind: 'unknown', pcmSampleRate } };
@@ -110,6 +126,15 @@ function readSttInput(request: FastifyRequest, config: Config): SttInput {
       return { bytes: fetched.bytes, declared: declaredAudioOf(fetched.contentType, pcmSampleRate) };
     },
   };
+}
+
+/** Only what the client set: an engine keeps its own defaults for the rest. */
+function transcriptionOptions(given: {
+  diarize: boolean | undefined;
+  punctuate: boolean | undefined;
+  profanityFilter: boolean | undefined;
+}): TranscriptionOptions {
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }
 
 /**
@@ -167,6 +192,7 @@ function transcriptBody(options: { transcript: Transcript; durationSeconds: numb
         start: word.start,
         end: word.end,
         ...(word.confidence !== undefined && { confidence: word.confidence }),
+        ...(word.speaker !== undefined && { speaker: word.speaker }),
       })),
     }),
     provider: options.provider,

@@ -33,7 +33,7 @@ export const sttJsonRequestSchema = z
     audio: base64Audio.optional(),
     provider: provider.optional(),
     language: language.optional(),
-    // Accepted for doc 002's clients: transcripts here are one speaker's (see docs/voice.md).
+    // Applied by engines that can (Deepgram); the local engine hears one speaker (docs/voice.md).
     diarization: z.boolean().optional(),
     config: z
       .object({ punctuate: z.boolean().optional(), profanity_filter: z.boolean().optional() })
@@ -57,7 +57,12 @@ export const sttJsonRequestSchema = z
 export type SttJsonRequest = z.infer<typeof sttJsonRequestSchema>;
 
 /** With a raw audio body; other query parameters (credentials) are left to their readers. */
+const queryFlag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 export const sttQuerySchema = z.object({
   provider: provider.optional(),
   language: language.optional(),
+  diarization: queryFlag.optional(),
+  punctuate: queryFlag.optional(),
+  profanity_filter: queryFlag.optional(),
 });

@@ -42,6 +42,46 @@ async function failure(promise: Promise<unknown>): Promise<AppError> {
 }
 
 describe('DeepgramSpeechToText against a fake Deepgram', () => {
+  it('asks Deepgram for diarization, punctuation and the profanity filter when the request does, and maps speakers', async () => {
+    const transcript = await engine().transcribe({
+      audio: tone(),
+      options: { diarize: true, punctuate: false, profanityFilter: true },
+      signal: live(),
+    });
+    const query = fake.requests.at(-1)!.query;
+    expect(query.get('diarize')).toBe('true');
+    expect(query.get('punctuate')).toBe('false');
+    expect(query.get('profanity_filter')).toBe('true');
+    expect(transcript.words?.length).toBeGreaterThan(0);
+    expect(transcript.words?.map((word) => word.speaker)).toEqual(
+      transcript.words?.map((_word, index) => Math.floor(index / 3) % 2),
+    );
+    // Four words: the fake's speaker changes after the third.
+    fake.enqueue({
+      type: 'transcript',
+      words: ['one', 'two', 'three', 'four'].map((word, index) => ({
+        word,
+        start: index / 2,
+        end: index / 2 + 0.4,
+        confidence: 0.9,
+      })),
+    });
+    const four = await engine().transcribe({ audio: tone(), options: { diarize: true }, signal: live() });
+    expect(four.words?.map((word) => [word.word, word.speaker])).toEqual([
+      ['one', 0],
+      ['two', 0],
+      ['three', 0],
+      ['four', 1],
+    ]);
+
+    const plain = await engine().transcribe({ audio: tone(), signal: live() });
+    const plainQuery = fake.requests.at(-1)!.query;
+    expect(plainQuery.get('diarize')).toBe('false');
+    expect(plainQuery.has('punctuate')).toBe(false);
+    expect(plainQuery.has('profanity_filter')).toBe(false);
+    expect(plain.words?.every((word) => word.speaker === undefined)).toBe(true);
+  });
+
   it('posts the clip as a 16 kHz mono WAV to /v1/listen with the key and the model', async () => {
     const audio = tone();
     await engine().transcribe({ audio, language: 'en-US', signal: live() });

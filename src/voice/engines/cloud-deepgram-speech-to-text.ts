@@ -41,6 +41,7 @@ const responseSchema = z.object({
                     start: z.number(),
                     end: z.number(),
                     confidence: z.number().nullish(),
+                    speaker: z.number().int().nullish(),
                   }),
                 )
                 .nullish(),
@@ -57,13 +58,23 @@ const errorBodySchema = z.object({ err_msg: z.string() });
 export class DeepgramSpeechToText implements SpeechToText {
   readonly name = 'deepgram';
   readonly #provider: ReturnType<typeof createDeepgram>;
+  // The AI SDK's Deepgram options have no profanity filter: a second provider adds the query
+  // parameter itself (built once, used when a request asks for it).
+  readonly #filteringProvider: ReturnType<typeof createDeepgram>;
   readonly #model: string;
   readonly #timeoutMs: number;
 
   constructor(options: DeepgramSpeechToTextOptions) {
-    this.#provider = createDeepgram({
+    const fetchDeepgram =
+      fetchAtBaseUrl({ officialOrigin: DEEPGRAM_ORIGIN, baseUrl: options.baseUrl }) ?? globalThis.fetch;
+    this.#provider = createDeepgram({ apiKey: options.apiKey, fetch: fetchDeepgram });
+    this.#filteringProvider = createDeepgram({
       apiKey: options.apiKey,
-      fetch: fetchAtBaseUrl({ officialOrigin: DEEPGRAM_ORIGIN, baseUrl: options.baseUrl }),
+      fetch: (input, init) => {
+        const url = new URL(input instanceof Request ? input.url : String(input));
+        url.searchParams.set('profanity_filter', 'true');
+        return fetchDeepgram(url.href, init);
+      },
     });
     this.#model = options.model ?? DEEPGRAM_DEFAULT_MODEL;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -77,14 +88,17 @@ export class DeepgramSpeechToText implements SpeechToText {
     };
     const call = cloudCallSignal({ signal: request.signal, timeoutMs: this.#timeoutMs });
     try {
+      const options = request.options ?? {};
+      const provider = options.profanityFilter === true ? this.#filteringProvider : this.#provider;
       const result = await transcribe({
-        model: this.#provider.transcription(this.#model),
+        model: provider.transcription(this.#model),
         audio,
-        // One speaker per clip: no diarization (the provider turns it on unless told otherwise).
+        // Diarization only when asked (the provider turns it on unless told otherwise).
         providerOptions: {
           deepgram: {
             smartFormat: true,
-            diarize: false,
+            diarize: options.diarize === true,
+            ...(options.punctuate !== undefined && { punctuate: options.punctuate }),
             ...(request.language && { language: request.language }),
           },
         },
@@ -141,6 +155,7 @@ function toTranscript(options: {
       start: word.start,
       end: word.end,
       ...(word.confidence != null && { confidence: word.confidence }),
+      ...(word.speaker != null && { speaker: word.speaker }),
     })) ?? options.fallback.words;
   return {
     text: options.text,
