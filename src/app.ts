@@ -91,7 +91,12 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   // Distributed mode (REDIS_URL): rate limits, connection caps, presence and relays are global,
   // counted in Redis; embedded mode keeps them in this process (docs/scaling.md).
-  const bus = createBus({ redisUrl: config.REDIS_URL, logger, keyPrefix: config.REDIS_KEY_PREFIX });
+  const bus = createBus({
+    redisUrl: config.REDIS_URL,
+    logger,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    ttlMs: config.BUS_TTL_MS,
+  });
   const rateLimitClient =
     config.REDIS_URL === undefined
       ? undefined
@@ -119,6 +124,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     },
     activeTurns,
     voice,
+    bus,
     // Open sockets plus running streams (an SSE reply is a connection too).
     activeConnections: () => activeTurns.size + wsLayer.connectionCount(),
   });
@@ -134,6 +140,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     metrics,
     activeTurns,
     voice,
+    bus,
   };
   const wsLayer = createWsLayer({
     server: server.server,

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_ICE_SERVERS, iceServersSetting } from './signaling/ice-servers.ts';
 
 // Environment (and `.env`) → typed, validated settings. The documents' names are kept
 // (PORT, HOST, DEBUG, LOG_LEVEL, SAMPLE_RATE, CHUNK_SIZE, CEREBRAS_API_KEY); docs/configuration.md
@@ -62,6 +63,8 @@ const schema = z.object({
   REDIS_URL: optionalText,
   /** Every Redis key and channel cai uses starts with this, so one Redis can serve several deployments. */
   REDIS_KEY_PREFIX: z.string().trim().min(1).default('cai:'),
+  /** How long a dead process's signaling peers and connection leases outlive it (heartbeat: a third). */
+  BUS_TTL_MS: integer(300, 3_600_000).default(15_000),
   DATA_DIR: z.string().trim().min(1).default('./data'),
 
   JWT_SECRET: optionalText.pipe(
@@ -137,6 +140,12 @@ const schema = z.object({
   LIMIT_AI_REQUESTS_PER_WEEK: limit(100),
   // Doc 001 streams audio: 1024-sample chunks are ~16 a second, 20 ms chunks 50, with bursts.
   LIMIT_VOICE_MESSAGES_PER_SECOND: limit(100),
+  // Doc 002's signaling: a peer trickles its ICE candidates in a burst as it gathers them.
+  LIMIT_SIGNALING_MESSAGES_PER_SECOND: limit(50),
+
+  // WebRTC signaling (doc 002, docs/api/webrtc-signaling.md).
+  ICE_SERVERS: iceServersSetting.default(DEFAULT_ICE_SERVERS),
+  SIGNALING_IDLE_TIMEOUT_MS: integer(0).default(300_000),
 
   // Voice (docs/voice.md). `local` engines are Debian's espeak-ng and pocketsphinx; a cloud
   // provider needs its <NAME>_API_KEY. `auto` takes the first cloud provider with a key, else local.
@@ -221,5 +230,6 @@ export function loadConfig(environment: Record<string, string | undefined> = rea
 }
 
 function secretSafe(name: string, value: string): string {
-  return /KEY|SECRET|TOKEN|PASSWORD/.test(name) ? '…' : value;
+  // ICE_SERVERS may hold TURN credentials.
+  return /KEY|SECRET|TOKEN|PASSWORD|ICE_SERVERS/.test(name) ? '…' : value;
 }

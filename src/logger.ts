@@ -15,9 +15,15 @@ const SECRET_QUERY_PARAMETERS = new Set([
 // cai keys (`cai_<prefix>_<secret>`) and JWTs (three base64url segments starting with `eyJ`).
 const SECRET_PATTERN = /cai_[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 
+// Doc 002 puts the company's key in the path of these, whatever the key looks like (a mistyped key
+// is still most of a key).
+const KEY_IN_PATH = /^(\/api\/v1\/webrtc\/(?:signal\/.*\/|peers\/))[^/]+/;
+
 export function redactUrl(url: string): string {
   const queryStart = url.indexOf('?');
-  const path = (queryStart === -1 ? url : url.slice(0, queryStart)).replace(SECRET_PATTERN, '[redacted]');
+  const path = (queryStart === -1 ? url : url.slice(0, queryStart))
+    .replace(SECRET_PATTERN, '[redacted]')
+    .replace(KEY_IN_PATH, '$1[redacted]');
   if (queryStart === -1) return path;
   const parameters = new URLSearchParams(url.slice(queryStart + 1));
   for (const name of [...parameters.keys()]) {

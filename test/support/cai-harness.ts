@@ -1,6 +1,7 @@
 import { generateApiKey } from '../../src/auth/api-keys.ts';
 import type { Principal } from '../../src/auth/authenticator.ts';
 import { createAuthenticator } from '../../src/auth/authenticator.ts';
+import { MemoryBus } from '../../src/bus/memory-bus.ts';
 import { issueJwt, jwtSettingsFrom } from '../../src/auth/jwt.ts';
 import { loadConfig } from '../../src/config.ts';
 import { ConversationEngine } from '../../src/core/conversation-engine.ts';
@@ -180,6 +181,7 @@ export async function createCaiHarness(
     metrics,
     activeTurns,
     voice: createLocalVoiceEngines(),
+    bus: new MemoryBus({ logger }),
   });
   const tenant = await store.createTenant({ name: 'acme' });
   const key = generateApiKey();

@@ -1,5 +1,6 @@
 import type { Authenticator, Principal } from '../../auth/authenticator.ts';
 import type { TenantAdmin } from '../../auth/tenant-admin.ts';
+import type { Bus } from '../../bus/bus.ts';
 import type { Config } from '../../config.ts';
 import type { ConversationEngine } from '../../core/conversation-engine.ts';
 import type { RateLimits } from '../../limits/rate-limits.ts';
@@ -29,6 +30,8 @@ export interface HttpDependencies {
   voice: VoiceEngines;
   /** Open client connections (streams and sockets), for doc 001's `active_connections`. */
   activeConnections: () => number;
+  /** What processes share: the signaling peers that `/api/v1/webrtc/peers` and `/stats` list. */
+  bus: Bus;
 }
 
 declare module 'fastify' {

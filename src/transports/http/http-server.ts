@@ -12,6 +12,7 @@ import { registerMetricsRoutes } from './metrics-routes.ts';
 import { registerOpenAiCompatibleRoutes } from './openai-compatible-routes.ts';
 import { installTenantGuard } from './tenant-guard.ts';
 import { registerVoiceRoutes } from './voice-routes.ts';
+import { registerWebrtcRoutes } from './webrtc-routes.ts';
 
 // The Fastify server: encapsulated plugins, one per kind of caller. Public (health, metrics),
 // tenant (authenticated and rate limited), admin (ADMIN_API_KEY).
@@ -49,5 +50,6 @@ export async function createHttpServer(
   await server.register(async (adminScope) => {
     registerAdminRoutes(adminScope, dependencies);
   });
+  await registerWebrtcRoutes(server, dependencies);
   return server;
 }

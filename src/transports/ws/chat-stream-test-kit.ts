@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { generateApiKey } from '../../auth/api-keys.ts';
 import { createAuthenticator } from '../../auth/authenticator.ts';
+import { MemoryBus } from '../../bus/memory-bus.ts';
 import { issueJwt, jwtSettingsFrom } from '../../auth/jwt.ts';
 import { loadConfig } from '../../config.ts';
 import { ConversationEngine } from '../../core/conversation-engine.ts';
@@ -131,6 +132,7 @@ export async function createKit(environment: Record<string, string> = {}): Promi
       metrics: createMetrics(),
       voice: createLocalVoiceEngines(),
       activeTurns: new ActiveTurns(),
+      bus: new MemoryBus({ logger: pino({ level: 'silent' }) }),
     },
     tokenFor: async (userId: string, tenantId = tenant.tenantId) =>
       (await issueJwt(jwt, { tenantId, userId, ttlSeconds: 600 })).token,

@@ -4,6 +4,7 @@ import { FakeProtocolSocket } from '../../../test/support/fake-protocol-socket.t
 import { generateApiKey } from '../../auth/api-keys.ts';
 import type { Principal } from '../../auth/authenticator.ts';
 import { createAuthenticator } from '../../auth/authenticator.ts';
+import { MemoryBus } from '../../bus/memory-bus.ts';
 import { issueJwt, jwtSettingsFrom } from '../../auth/jwt.ts';
 import { loadConfig } from '../../config.ts';
 import { ConversationEngine } from '../../core/conversation-engine.ts';
@@ -94,6 +95,7 @@ async function start(
     metrics: createMetrics(),
     activeTurns,
     voice: voice.engines,
+    bus: new MemoryBus({ logger: createLogger({ level: 'silent' }) }),
   });
   const tenant = await store.createTenant({ name: 'acme' });
   const key = generateApiKey();

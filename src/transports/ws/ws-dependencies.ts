@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Authenticator } from '../../auth/authenticator.ts';
+import type { Bus } from '../../bus/bus.ts';
 import type { Config } from '../../config.ts';
 import type { ConversationEngine } from '../../core/conversation-engine.ts';
 import type { RateLimits } from '../../limits/rate-limits.ts';
@@ -21,4 +22,6 @@ export interface WsDependencies {
   activeTurns: ActiveTurns;
   /** Speech engines for doc 001's voice session and doc 002's /voice routes; text never needs them. */
   voice: VoiceEngines;
+  /** What processes share (memory in embedded mode, Redis in distributed mode): signaling's peers, relays. */
+  bus: Bus;
 }
