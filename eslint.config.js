@@ -3,7 +3,9 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'web/.next/', 'web/out/'] },
+  {
+    ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'web/.next/', 'web/out/', 'web/next-env.d.ts'],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,6 +14,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
+  },
+  {
+    // Next.js reads its configuration in Node.
+    files: ['web/next.config.mjs'],
+    languageOptions: { globals: { process: 'readonly' } },
   },
   {
     // The engine never imports a transport, a database driver or a vendor SDK (DESIGN.md, Architecture).

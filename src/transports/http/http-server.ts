@@ -13,6 +13,7 @@ import { registerOpenAiCompatibleRoutes } from './openai-compatible-routes.ts';
 import { installTenantGuard } from './tenant-guard.ts';
 import { registerVoiceRoutes } from './voice-routes.ts';
 import { registerWebrtcRoutes } from './webrtc-routes.ts';
+import { registerWebAppRoutes } from './web-app-routes.ts';
 
 // The Fastify server: encapsulated plugins, one per kind of caller. Public (health, metrics),
 // tenant (authenticated and rate limited), admin (ADMIN_API_KEY).
@@ -51,5 +52,6 @@ export async function createHttpServer(
     registerAdminRoutes(adminScope, dependencies);
   });
   await registerWebrtcRoutes(server, dependencies);
+  await registerWebAppRoutes(server);
   return server;
 }
