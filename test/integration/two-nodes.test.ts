@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   deleteKeysUnder,
   eventually,
@@ -201,6 +202,62 @@ describe.runIf(runs)('two cai processes on one PostgreSQL and one Redis', () => 
   });
 
   // Last: it kills node B.
+  it('counts a tenant’s REST limit once: of 2q requests split over both nodes, exactly q succeed', async () => {
+    const company = await createCompany('shared-limit');
+    const limit = 10;
+    const set = await request(nodeA, `/api/v1/admin/tenants/${company.tenantId}/limits`, {
+      method: 'PATCH',
+      key: ADMIN_KEY,
+      json: { LIMIT_REST_PER_MINUTE: limit },
+    });
+    expect(set.status).toBe(200);
+    const responses = await Promise.all(
+      Array.from({ length: 2 * limit }, (_, index) =>
+        request(index % 2 === 0 ? nodeA : nodeB, '/api/v1/chats/user/someone', { key: company.apiKey }),
+      ),
+    );
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(limit);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(limit);
+  });
+
+  it('continues over a WebSocket on node B a chat created through node A, with its history', async () => {
+    const company = await createCompany('shared-chat');
+    const created = await request(nodeA, '/api/v1/ai/chat', {
+      method: 'POST',
+      key: company.apiKey,
+      json: { content: 'Remember the word heliotrope.', user_id: 'u1' },
+    });
+    expect(created.status).toBe(200);
+    const { conversation_id: chatId } = (await created.json()) as { conversation_id: string };
+
+    const socket = new WebSocket(
+      `${nodeB.baseUrl.replace('http', 'ws')}/ws/chat?api_key=${encodeURIComponent(company.apiKey)}&user_id=u1&chat_id=${chatId}`,
+    );
+    await new Promise<void>((resolve, reject) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as Record<string, unknown>;
+        if (message['type'] === 'connection_established')
+          socket.send(JSON.stringify({ content: 'And now?' }));
+        if (message['type'] === 'message_stream_ended') resolve();
+        if (message['type'] === 'error') reject(new Error(JSON.stringify(message)));
+      });
+      socket.on('error', reject);
+    });
+    socket.close();
+
+    const history = await request(nodeA, `/api/v1/chats/${chatId}/messages?limit=10`, {
+      key: company.apiKey,
+    });
+    const { messages } = (await history.json()) as { messages: Array<{ role: string; content: string }> };
+    expect(messages.map((message) => [message.role, message.content.slice(0, 8)])).toEqual([
+      ['user', 'Remember'],
+      ['assistant', expect.any(String)],
+      ['user', 'And now?'],
+      ['assistant', expect.any(String)],
+    ]);
+  });
+
   it('after kill -9 of node B, its peers leave node A within the TTL, while a stream on A completes', async () => {
     const company = await createCompany('crash');
     const alice = await connect(nodeA, 'alice', company).joined();
