@@ -63,6 +63,8 @@ export class VoiceReply {
   readonly #abort = new AbortController();
   #cancelled = false;
   #finished = false;
+  /** Every response of the reply has gone out: nothing is left to cancel. */
+  #delivered = false;
   #turn: LiveTurn | undefined;
   /** The stored reply rewritten as heard, once a cancelled reply's turn is known. */
   #storedAsHeard: Promise<void> | undefined;
@@ -86,7 +88,8 @@ export class VoiceReply {
   }
 
   cancel(): void {
-    if (this.#cancelled) return;
+    // A reply sent whole stays stored complete: the server cannot know how much the client played.
+    if (this.#cancelled || this.#delivered || this.#finished) return;
     this.#cancelled = true;
     // Before the abort, so the turn stores only what was heard, even when the model had finished
     // and the reply was still being spoken.
@@ -105,7 +108,7 @@ export class VoiceReply {
     if (turn.duplicate) return;
     this.#turn = turn;
     if (this.#cancelled) this.#storedAsHeard = turn.interruptDelivery();
-    let finished!: () => void;
+    let finished = () => {};
     this.#options.trackTurn?.(turn, new Promise<void>((resolve) => (finished = resolve)));
     try {
       await this.#speak(turn);
@@ -159,6 +162,7 @@ export class VoiceReply {
     // One response for the whole reply carries its text exactly as the model wrote it. After a
     // model failure the spoken part goes out first, then the error.
     sendGroup(sentAny || end.finishReason === 'error' ? undefined : end.text);
+    if (!this.#cancelled) this.#delivered = true;
     if (end.finishReason === 'error') {
       this.#fail('reply', new AppError('MODEL_ERROR', { message: end.error?.message }));
     }

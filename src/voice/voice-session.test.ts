@@ -356,6 +356,30 @@ describe('text_input', () => {
     expect(harness.events.some((event) => event.type === 'transcript')).toBe(false);
   });
 
+  it('leaves a reply that went out whole stored complete when the user speaks next, and at the end', async () => {
+    const harness = await start();
+    harness.session.pushText('first');
+    const first = await harness.model.call(0);
+    first.text('All done here.');
+    first.finish();
+    expect((await harness.next('response')).text).toBe('All done here.');
+    harness.session.pushText('second');
+    const second = await harness.model.call(1);
+    second.text('Fine.');
+    second.finish();
+    expect((await harness.next('response', (event) => event.text === 'Fine.')).text).toBe('Fine.');
+    harness.session.end();
+    // Storing an amendment is asynchronous: let anything the end started settle before reading.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const messages = await harness.messages(4);
+    expect(messages.map((message) => [message.role, message.content, message.status])).toEqual([
+      ['user', 'first', 'complete'],
+      ['assistant', 'All done here.', 'complete'],
+      ['user', 'second', 'complete'],
+      ['assistant', 'Fine.', 'complete'],
+    ]);
+  });
+
   it('barges in on a reply being produced, which is stored as interrupted', async () => {
     const harness = await start();
     harness.session.pushText('first');
