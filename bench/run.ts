@@ -1,21 +1,48 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildCaiBundle, resultsDirectory, startCaiServer, type CaiServer } from './lib/cai-server.ts';
-import { formatTable, type ResultRow } from './lib/results-table.ts';
+import {
+  buildCaiBundle,
+  resultsDirectory,
+  startCaiServer,
+  type CaiServer,
+  type StartCaiOptions,
+} from './lib/cai-server.ts';
+import { startPortkey } from './lib/portkey-process.ts';
+import { formatDetailTable, formatTable, type ResultRow } from './lib/results-table.ts';
 import { benchTokens } from './lib/tokens.ts';
 import { startUpstreamProcess } from './lib/upstream-process.ts';
 import { summarizeProfiles } from './lib/profile-summary.ts';
+import { concurrencySweep } from './scenarios/concurrency-sweep.ts';
+import { historyGrowth } from './scenarios/history-growth.ts';
 import { idleConnections } from './scenarios/idle-connections.ts';
-import type { BenchContext, BenchParameters, Scenario, ScenarioResult } from './scenarios/scenario.ts';
+import { nonStreaming } from './scenarios/non-streaming.ts';
+import type {
+  BenchContext,
+  BenchParameters,
+  NonStreamingServers,
+  Scenario,
+  ScenarioResult,
+} from './scenarios/scenario.ts';
 import { streamSse } from './scenarios/stream-sse.ts';
 import { streamWs } from './scenarios/stream-ws.ts';
+import { voiceOverhead } from './scenarios/voice-overhead.ts';
 
 // `npm run bench [-- --quick] [-- --only NAME[,NAME]] [-- --profile]`: cai against the upstream
-// directly, in one run, on loopback. Prints the results table and writes bench/results/latest.json.
-// Not a test: nothing here runs in `npm test`.
+// directly (and Portkey beside it), in one run, on loopback. Prints the results table and writes
+// bench/results/latest.json. Not a test: nothing here runs in `npm test`.
 
-const SCENARIOS: Scenario[] = [streamSse, streamWs, idleConnections];
+const SCENARIOS: Scenario[] = [
+  nonStreaming,
+  concurrencySweep,
+  streamSse,
+  streamWs,
+  historyGrowth,
+  voiceOverhead,
+  idleConnections,
+];
+/** The scenarios that share one cai and one Portkey (stopped once none of them is left to run). */
+const NON_STREAMING = new Set([nonStreaming.name, concurrencySweep.name]);
 const PACE_MS = 20;
 const CHUNKS = 64;
 // Every run stops by itself: the whole benchmark is bounded by this.
@@ -49,18 +76,57 @@ function parametersFor(quick: boolean): BenchParameters {
     chunksPerStream: CHUNKS,
     levels: quick
       ? [
-          { concurrency: 1, rounds: 3, rampMs: 0 },
-          { concurrency: 20, rounds: 2, rampMs: 100 },
+          { concurrency: 1, rounds: 2, rampMs: 0 },
+          { concurrency: 20, rounds: 1, rampMs: 100 },
         ]
       : [
-          { concurrency: 1, rounds: 5, rampMs: 0 },
-          { concurrency: 100, rounds: 2, rampMs: 200 },
-          // One round: cai needs ~70 s for 2,000 streams on this machine, and the run must end in 5 minutes.
+          { concurrency: 1, rounds: 3, rampMs: 0 },
+          { concurrency: 100, rounds: 1, rampMs: 200 },
+          // One round: the run must end in 5 minutes, and cai needs tens of seconds for 1,000 streams.
           { concurrency: 1000, rounds: 1, rampMs: 1000 },
         ],
     idleConnections: quick ? 300 : 10_000,
     idleBatch: 250,
     streamTimeoutMs: 45_000,
+    nonStreaming: quick
+      ? {
+          warmUpRequests: 100,
+          warmUpBudgetMs: 1_000,
+          latencyRequests: 200,
+          blockSize: 50,
+          latencyBudgetMs: 1_500,
+        }
+      : {
+          warmUpRequests: 300,
+          warmUpBudgetMs: 2_000,
+          latencyRequests: 1000,
+          blockSize: 100,
+          latencyBudgetMs: 3_000,
+        },
+    sweep: {
+      concurrencies: quick ? [1, 8, 64, 512] : [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048],
+      durationMs: quick ? 300 : 500,
+      boundsMs: [1, 5, 10, 50],
+      stopAboveP99Ms: 200,
+    },
+    history: {
+      sizes: quick ? [10, 100, 10_000] : [10, 100, 1_000, 10_000],
+      turns: quick ? 4 : 10,
+      replyTokens: 4,
+      windowMessages: 50,
+    },
+    voice: {
+      levels: quick
+        ? [
+            { sessions: 1, turns: 10 },
+            { sessions: 20, turns: 1 },
+          ]
+        : [
+            { sessions: 1, turns: 30 },
+            { sessions: 20, turns: 3 },
+          ],
+      warmUpTurns: quick ? 2 : 3,
+    },
   };
 }
 
@@ -80,15 +146,35 @@ async function main(): Promise<void> {
   const upstream = await startUpstreamProcess({ chunks: tokens, paceMs: PACE_MS });
   const started: CaiServer[] = [];
   let shared: Promise<CaiServer> | undefined;
-  const startCai = async (profile: boolean) => {
+  let nonStreamingServers: Promise<NonStreamingServers> | undefined;
+  const startCai = async (options: Partial<StartCaiOptions> & { profile: boolean }) => {
+    const { profile, ...rest } = options;
     const server = await startCaiServer({
+      ...rest,
       upstreamUrl: upstream.baseUrl,
       ...(profile && profileDirectory ? { profileDirectory } : {}),
     });
     started.push(server);
     return server;
   };
+  const startNonStreamingServers = async (): Promise<NonStreamingServers> => {
+    const cai = await startCai({ profile: true });
+    try {
+      return { cai, portkey: await startPortkey({ upstreamBaseUrl: upstream.baseUrl }), warmedUp: false };
+    } catch (error) {
+      // Without the peer, cai and direct are still measured; the table says why Portkey is missing.
+      const problem = (error as Error).message.split('\n')[0] ?? 'portkey did not start';
+      log(`portkey: ${problem}`);
+      return { cai, portkeyProblem: problem, warmedUp: false };
+    }
+  };
+  const stopNonStreamingServers = async () => {
+    const servers = await nonStreamingServers?.catch(() => undefined);
+    nonStreamingServers = undefined;
+    await Promise.allSettled([servers?.cai.stop(), servers?.portkey?.stop()]);
+  };
   const stopAll = async () => {
+    await stopNonStreamingServers();
     await Promise.allSettled(started.map((server) => server.stop()));
     await upstream.stop();
   };
@@ -108,16 +194,20 @@ async function main(): Promise<void> {
     parameters,
     tokens,
     upstream,
-    cai: () => (shared ??= startCai(true)),
-    startFreshCai: () => startCai(false),
+    cai: () => (shared ??= startCai({ profile: true })),
+    nonStreamingServers: () => (nonStreamingServers ??= startNonStreamingServers()),
+    startFreshCai: (options = {}) => startCai({ ...options, profile: false }),
     nextRequestId: () => `${runId}-${(sequence += 1)}`,
     log,
   };
 
   try {
-    for (const scenario of scenarios) {
+    for (const [index, scenario] of scenarios.entries()) {
       log(`scenario ${scenario.name}: ${scenario.description}`);
       results.push(await scenario.run(context));
+      if (!scenarios.slice(index + 1).some((next) => NON_STREAMING.has(next.name))) {
+        await stopNonStreamingServers();
+      }
     }
   } finally {
     await stopAll();
@@ -138,6 +228,9 @@ function report(options: {
   const notRun = results.filter((result) => result.notRun !== undefined);
   console.log(formatTable(rows));
   for (const result of notRun) console.log(`${result.name}: ${result.notRun}`);
+  for (const table of results.flatMap((result) => result.tables ?? [])) {
+    console.log(`\n${formatDetailTable(table)}`);
+  }
   if (cutShort)
     console.log(
       `cut short after ${WATCHDOG_MS / 1000} s: the scenarios after ${results.at(-1)?.name ?? 'the start'} did not run`,
@@ -161,6 +254,7 @@ function report(options: {
     scenarios: results.map((result) => ({
       name: result.name,
       notRun: result.notRun ?? null,
+      tables: result.tables ?? [],
       figures: result.figures,
     })),
   };

@@ -24,6 +24,8 @@ export interface CaiServer {
   baseUrl: string;
   apiKey: string;
   tenantId: string;
+  /** Its SQLite database (`sqlite:PATH`). */
+  databaseUrl: string;
   rssKiB(): number;
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -46,14 +48,19 @@ export async function buildCaiBundle(): Promise<string> {
   return bundlePath;
 }
 
-export async function startCaiServer(options: {
+export interface StartCaiOptions {
   upstreamUrl: string;
   /** Extra settings (they win over the benchmark's). */
   environment?: Record<string, string>;
   /** Writes a V8 CPU profile of the server into this folder when it stops. */
   profileDirectory?: string;
-}): Promise<CaiServer> {
+  /** Runs once the database and the tenant exist, before the server starts (to seed data). */
+  beforeStart?: (database: { databaseUrl: string; tenantId: string }) => Promise<void>;
+}
+
+export async function startCaiServer(options: StartCaiOptions): Promise<CaiServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cai-bench-'));
+  const databaseUrl = `sqlite:${join(dataDir, 'cai.db')}`;
   const port = await freePort();
   const environment: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -63,7 +70,7 @@ export async function startCaiServer(options: {
     PORT: String(port),
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
-    DATABASE_URL: `sqlite:${join(dataDir, 'cai.db')}`,
+    DATABASE_URL: databaseUrl,
     OPENAI_API_KEY: 'x',
     OPENAI_BASE_URL: options.upstreamUrl,
     DEFAULT_MODEL: 'openai:bench',
@@ -85,6 +92,7 @@ export async function startCaiServer(options: {
       cwd: dataDir,
     }),
   ) as { tenant_id: string; api_key: string };
+  await options.beforeStart?.({ databaseUrl, tenantId: created.tenant_id });
 
   const nodeArguments = [
     ...(options.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`] : []),
@@ -96,6 +104,7 @@ export async function startCaiServer(options: {
     args: ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArguments],
     env: environment,
     cwd: dataDir,
+    tailStdout: true,
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   await waitUntilHealthy({ baseUrl, child });
@@ -106,6 +115,7 @@ export async function startCaiServer(options: {
     baseUrl,
     apiKey: created.api_key,
     tenantId: created.tenant_id,
+    databaseUrl,
     rssKiB: () => readRssKiB(child.pid),
     cpuSeconds: () => readCpuSeconds(child.pid),
     async stop() {

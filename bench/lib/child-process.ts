@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 export interface Child {
   process: ChildProcess;
   pid: number;
-  /** The last lines it wrote on stderr (for error messages). */
+  /** The last lines it wrote on stderr (and stdout, with `tailStdout`), for error messages. */
   stderrTail(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
@@ -19,6 +19,11 @@ export function startChild(options: {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * Read stdout into the tail too. A child whose stdout nobody reads blocks once the pipe is full
+   * (Node writes to pipes synchronously), so every child that logs there needs this.
+   */
+  tailStdout?: boolean;
 }): Child {
   const child = spawn(options.command, options.args, {
     cwd: options.cwd,
@@ -27,10 +32,12 @@ export function startChild(options: {
   });
   if (child.pid === undefined) throw new Error(`could not start ${options.command}`);
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => {
+  const keep = (line: string) => {
     stderr.push(line);
     if (stderr.length > 40) stderr.shift();
-  });
+  };
+  createInterface({ input: child.stderr! }).on('line', keep);
+  if (options.tailStdout) createInterface({ input: child.stdout! }).on('line', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stopping: Promise<number | null> | undefined;
   return {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { startChild, firstJsonLine, type Child } from './child-process.ts';
 import { repositoryRoot } from './cai-server.ts';
-import { readCpuSeconds } from './proc.ts';
+import { readCpuSeconds, readRssKiB } from './proc.ts';
 import type { UpstreamTiming } from '../upstream/paced-upstream.ts';
 
 // The paced upstream (bench/upstream/) in its own process.
@@ -12,6 +12,7 @@ export interface UpstreamProcess {
   baseUrl: string;
   takeTimings(): Promise<UpstreamTiming[]>;
   cpuSeconds(): number;
+  rssKiB(): number;
   stop(): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export async function startUpstreamProcess(options: {
       return (await response.json()) as UpstreamTiming[];
     },
     cpuSeconds: () => readCpuSeconds(child.pid),
+    rssKiB: () => readRssKiB(child.pid),
     async stop() {
       await child.stop(5_000);
     },

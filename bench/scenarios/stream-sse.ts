@@ -8,10 +8,11 @@ import {
   directStreamOnce,
   measureDirect,
   measureLevel,
+  mostConcurrentRow,
   warmUp,
   type StreamOnce,
 } from './streaming-comparison.ts';
-import type { Scenario } from './scenario.ts';
+import type { LoadLevel, Scenario } from './scenario.ts';
 
 // Doc 002's `POST /api/v1/ai/chat` with `"stream": true` (Server-Sent Events) against the same
 // stream taken from the upstream directly, at each load level.
@@ -40,17 +41,22 @@ export const streamSse: Scenario = {
     directAgent.destroy();
     const rows: ResultRow[] = [];
     const figures: Array<{ concurrency: number; direct: StreamFigures; cai: StreamFigures }> = [];
+    const levelsMeasured: Array<{ level: LoadLevel; direct: StreamFigures; cai: StreamFigures }> = [];
     for (const level of context.parameters.levels) {
       context.log(`stream-sse: concurrency ${level.concurrency}, direct`);
       const direct = await measureDirect(context, level);
       context.log(`stream-sse: concurrency ${level.concurrency}, cai`);
       const measured = await measureLevel({ context, level, cai, streamOnce: caiStreamOnce });
       figures.push({ concurrency: level.concurrency, direct, cai: measured });
+      levelsMeasured.push({ level, direct, cai: measured });
       rows.push(
         ...comparisonRows({ label: 'sse', level, cai: measured, direct, paceMs: context.parameters.paceMs }),
       );
     }
     agent.destroy();
+    rows.push(
+      mostConcurrentRow({ label: 'sse', measured: levelsMeasured, paceMs: context.parameters.paceMs }),
+    );
     return { name: this.name, rows, figures };
   },
 };

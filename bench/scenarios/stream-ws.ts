@@ -8,9 +8,10 @@ import {
   directStreamOnce,
   measureDirect,
   measureLevel,
+  mostConcurrentRow,
   warmUp,
 } from './streaming-comparison.ts';
-import type { Scenario } from './scenario.ts';
+import type { LoadLevel, Scenario } from './scenario.ts';
 
 // Doc 000's `WS /`: one connection per worker (opened before the clock starts), `COMPLETION` in,
 // `COMPLETION_CHUNK`s out, against the same stream taken from the upstream directly over SSE.
@@ -47,6 +48,7 @@ export const streamWs: Scenario = {
     probe.close();
     const rows: ResultRow[] = [];
     const figures: Array<{ concurrency: number; direct: StreamFigures; cai: StreamFigures }> = [];
+    const levelsMeasured: Array<{ level: LoadLevel; direct: StreamFigures; cai: StreamFigures }> = [];
     for (const level of context.parameters.levels) {
       context.log(`stream-ws: concurrency ${level.concurrency}, direct`);
       const direct = await measureDirect(context, level);
@@ -77,6 +79,7 @@ export const streamWs: Scenario = {
             }),
         });
         figures.push({ concurrency: level.concurrency, direct, cai: measured });
+        levelsMeasured.push({ level, direct, cai: measured });
         rows.push(
           ...comparisonRows({ label: 'ws', level, cai: measured, direct, paceMs: context.parameters.paceMs }),
         );
@@ -84,6 +87,9 @@ export const streamWs: Scenario = {
         for (const connection of connections) connection.close();
       }
     }
+    rows.push(
+      mostConcurrentRow({ label: 'ws', measured: levelsMeasured, paceMs: context.parameters.paceMs }),
+    );
     return { name: this.name, rows, figures };
   },
 };

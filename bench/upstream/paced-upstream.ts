@@ -8,7 +8,9 @@ import { requestIdIn } from '../lib/tokens.ts';
 
 // A lean OpenAI-compatible upstream for benchmarks: `POST /v1/chat/completions` streams the given
 // chunks one every `paceMs` (the first one `paceMs` after the request), in the wire format of
-// test/fakes/fake-openai-server.ts. Unlike that fake (one setTimeout per chunk, each starting when
+// test/fakes/fake-openai-server.ts, stopping early with `finish_reason: "length"` where the request's
+// `max_tokens` (or `max_completion_tokens`) asks for fewer; without `stream: true` it answers at
+// once with a `chat.completion` of 1 KiB (NON_STREAMING_BYTES), the same bytes every time. Unlike that fake (one setTimeout per chunk, each starting when
 // the previous write finished, so it drifts), every chunk is due at an absolute time and one shared
 // 1 ms interval sends all that are due: no drift, and 1,000 streams cost one timer, not 64,000.
 // It stamps the moment it writes each chunk so the client can tell how late each token reached it.
@@ -28,6 +30,9 @@ export interface PacedUpstream {
   close(): Promise<void>;
 }
 
+/** The size of the instant non-streaming answer, in bytes of JSON. */
+export const NON_STREAMING_BYTES = 1024;
+
 interface ActiveStream {
   response: ServerResponse;
   frames: string[];
@@ -44,16 +49,31 @@ export async function startPacedUpstream(options: {
 }): Promise<PacedUpstream> {
   const { chunks, paceMs } = options;
   const framesCache = new Map<string, { head: string; chunks: string[]; tail: string }>();
-  const framesFor = (model: string, body: Record<string, unknown>) => {
+  const framesFor = (options: { model: string; body: Record<string, unknown>; count: number }) => {
+    const { model, body, count } = options;
     const usage = (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    const key = `${model}\u0000${usage}`;
+    const key = `${model}\u0000${usage}\u0000${count}`;
     let frames = framesCache.get(key);
     if (!frames) {
-      const built = openAiDialect.streamFrames({ chunks, model, finishReason: 'stop', requestBody: body });
+      const built = openAiDialect.streamFrames({
+        chunks: chunks.slice(0, count),
+        model,
+        finishReason: count < chunks.length ? 'length' : 'stop',
+        requestBody: body,
+      });
       frames = { head: built.head.join(''), chunks: built.chunks, tail: built.tail.join('') };
       framesCache.set(key, frames);
     }
     return frames;
+  };
+  const completionCache = new Map<string, Buffer>();
+  const completionFor = (model: string) => {
+    let completion = completionCache.get(model);
+    if (!completion) {
+      completion = completionOfSize({ model, chunks, bytes: NON_STREAMING_BYTES });
+      completionCache.set(model, completion);
+    }
+    return completion;
   };
   let timings: UpstreamTiming[] = [];
   // Streams due in each millisecond (keyed by Math.ceil of the due time).
@@ -108,12 +128,13 @@ export async function startPacedUpstream(options: {
       return;
     }
     const model = typeof body.model === 'string' ? body.model : 'bench';
-    const frames = framesFor(model, body);
     if (body.stream !== true) {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(openAiDialect.completionBody({ text: chunks.join(''), model })));
+      const completion = completionFor(model);
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': completion.length });
+      response.end(completion);
       return;
     }
+    const frames = framesFor({ model, body, count: chunkCount(body, chunks.length) });
     const requestId = requestIdIn(lastUserText(body));
     const timing = requestId === undefined ? undefined : { requestId, receivedAt, chunkSentAt: [] };
     if (timing) timings.push(timing);
@@ -142,6 +163,24 @@ export async function startPacedUpstream(options: {
       await once(server, 'close');
     },
   };
+}
+
+/** How many chunks to stream: all of them, or fewer where the request caps the reply's tokens. */
+function chunkCount(body: Record<string, unknown>, available: number): number {
+  const cap = body.max_completion_tokens ?? body.max_tokens;
+  return typeof cap === 'number' && Number.isInteger(cap) && cap > 0 ? Math.min(cap, available) : available;
+}
+
+/** A `chat.completion` whose JSON is exactly `bytes` long: the reply's text, its tokens repeated to fill. */
+export function completionOfSize(options: { model: string; chunks: string[]; bytes: number }): Buffer {
+  const { model, chunks, bytes } = options;
+  const encode = (text: string) => Buffer.from(JSON.stringify(openAiDialect.completionBody({ text, model })));
+  const empty = encode('').length;
+  if (empty > bytes) throw new Error(`a completion takes ${empty} bytes before any text`);
+  // The tokens are plain ASCII, so each character is one byte of JSON.
+  let text = '';
+  for (let index = 0; text.length < bytes - empty; index += 1) text += chunks[index % chunks.length];
+  return encode(text.slice(0, bytes - empty));
 }
 
 function lastUserText(body: Record<string, unknown>): string {
