@@ -46,11 +46,12 @@ describe('VoiceTurnDriver', () => {
         limit: 10,
         order: 'asc',
       });
-      expect(messages.items.map((message) => [message.role, message.content])).toEqual([
-        ['user', 'what is the weather today'],
-        ['assistant', reply.join('').trim()],
-        ['user', 'what is the weather today'],
-        ['assistant', reply.join('').trim()],
+      // Each reply went out whole before the next turn began: stored complete, as the model wrote it.
+      expect(messages.items.map((message) => [message.role, message.content, message.status])).toEqual([
+        ['user', 'what is the weather today', 'complete'],
+        ['assistant', reply.join(''), 'complete'],
+        ['user', 'what is the weather today', 'complete'],
+        ['assistant', reply.join(''), 'complete'],
       ]);
     } finally {
       await store.close();
