@@ -106,6 +106,7 @@ const schema = z.object({
   MODEL_RETRY_BASE_DELAY_MS: integer(0).default(250),
   MODEL_RETRY_MAX_DELAY_MS: integer(0).default(10_000),
   MODEL_CHUNK_TIMEOUT_MS: integer(1).default(30_000),
+  MODEL_REPLY_TIMEOUT_MS: integer(1).default(120_000),
   MODEL_MAX_OUTPUT_TOKENS: integer(1).default(1024),
   OFFLINE_MODEL_TOKEN_DELAY_MS: integer(0, 10_000).default(10),
 

@@ -174,7 +174,8 @@ function chunkCount(body: Record<string, unknown>, available: number): number {
 /** A `chat.completion` whose JSON is exactly `bytes` long: the reply's text, its tokens repeated to fill. */
 export function completionOfSize(options: { model: string; chunks: string[]; bytes: number }): Buffer {
   const { model, chunks, bytes } = options;
-  const encode = (text: string) => Buffer.from(JSON.stringify(openAiDialect.completionBody({ text, model })));
+  const encode = (text: string) =>
+    Buffer.from(JSON.stringify(openAiDialect.completionBody({ text, model, outputTokens: chunks.length })));
   const empty = encode('').length;
   if (empty > bytes) throw new Error(`a completion takes ${empty} bytes before any text`);
   // The tokens are plain ASCII, so each character is one byte of JSON.

@@ -55,6 +55,11 @@ export interface StartTurnInput {
    * before the model is called, on the path every new REST conversation takes).
    */
   conversationCreatedForTurn?: boolean;
+  /**
+   * `whole` when the caller answers only once the reply is complete (a non-streaming request): the
+   * model is then asked for the reply in one piece, not streamed. Events are the same either way.
+   */
+  delivery?: 'stream' | 'whole';
 }
 
 const silentLogger: EngineLogger = { warn: () => undefined, error: () => undefined };
@@ -142,6 +147,7 @@ export class ConversationEngine {
       ...withMaxOutputTokens(this.#options.maxOutputTokens, input.maxOutputTokens),
       ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
       ...(input.topP === undefined ? {} : { topP: input.topP }),
+      ...(input.delivery === undefined ? {} : { delivery: input.delivery }),
       signal: input.signal,
       logger: this.#logger,
     });

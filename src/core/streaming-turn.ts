@@ -24,6 +24,7 @@ export interface StreamingTurnOptions {
   maxOutputTokens?: number;
   temperature?: number;
   topP?: number;
+  delivery?: 'stream' | 'whole';
   /** The caller's own abort (a client that went away): counts as an interrupt. */
   signal?: AbortSignal;
   logger: EngineLogger;
@@ -180,6 +181,7 @@ export class StreamingTurn implements LiveTurn {
           : { maxOutputTokens: this.#options.maxOutputTokens }),
         ...(this.#options.temperature === undefined ? {} : { temperature: this.#options.temperature }),
         ...(this.#options.topP === undefined ? {} : { topP: this.#options.topP }),
+        ...(this.#options.delivery === undefined ? {} : { delivery: this.#options.delivery }),
       });
       iterator = parts[Symbol.asyncIterator]();
       for (;;) {

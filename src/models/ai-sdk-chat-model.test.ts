@@ -42,6 +42,25 @@ async function collect(model: ChatModel, signal = new AbortController().signal) 
   }
 }
 
+async function collectWith(
+  model: ChatModel,
+  options: { delivery: 'stream' | 'whole'; signal: AbortSignal },
+): Promise<{ parts: ChatModelPart[]; error: ModelError | undefined }> {
+  const parts: ChatModelPart[] = [];
+  try {
+    for await (const part of model.stream({
+      messages: [{ role: 'user', content: 'Hi there' }],
+      signal: options.signal,
+      delivery: options.delivery,
+    })) {
+      parts.push(part);
+    }
+    return { parts, error: undefined };
+  } catch (error) {
+    return { parts, error: error as ModelError };
+  }
+}
+
 const textOf = (parts: ChatModelPart[]) =>
   parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
 
@@ -54,6 +73,36 @@ describe.each(vendors)('AiSdkChatModel over $vendor', ({ vendor, start, build, r
     model = new AiSdkChatModel({ name: `${vendor}:test`, provider: vendor, model: build(server.baseUrl) });
   });
   afterAll(() => server.close());
+
+  it('asks for a whole reply without streaming, and yields it as one delta and the finish', async () => {
+    server.enqueue({ type: 'stream', chunks: ['One whole ', 'reply.'] });
+    const parts: ChatModelPart[] = [];
+    for await (const part of model.stream({
+      messages: [{ role: 'user', content: 'Hi there' }],
+      signal: new AbortController().signal,
+      delivery: 'whole',
+    })) {
+      parts.push(part);
+    }
+    expect(server.requests.at(-1)?.body.stream).not.toBe(true);
+    expect(parts[0]).toEqual({ type: 'text-delta', text: 'One whole reply.' });
+    expect(parts).toHaveLength(2);
+    expect(parts[1]).toMatchObject({ type: 'finish', finishReason: 'stop', model: `${vendor}:test` });
+    expect((parts[1] as { usage: unknown }).usage).toMatchObject({ inputTokens: expect.any(Number) });
+  });
+
+  it('maps a whole reply refused with 429 to a retryable rate-limited error, and a cut to an upstream error', async () => {
+    server.enqueue({ type: 'rate-limited', retryAfter: '2' });
+    const whole = (signal = new AbortController().signal) =>
+      collectWith(model, { delivery: 'whole', signal });
+    const limited = await whole();
+    expect(limited.error).toBeInstanceOf(ModelError);
+    expect(limited.error).toMatchObject({ kind: 'rate-limited', retryable: true, retryAfterMs: 2000 });
+    server.enqueue({ type: 'cut', afterChunks: 0 });
+    const cut = await whole();
+    expect(cut.error).toBeInstanceOf(ModelError);
+    expect(cut.parts).toEqual([]);
+  });
 
   it('streams the recorded reply and finishes with usage', async () => {
     server.enqueue({ type: 'replay' });

@@ -1,5 +1,6 @@
 import type {
   LanguageModelV3,
+  LanguageModelV3Content,
   LanguageModelV3FinishReason,
   LanguageModelV3Prompt,
   LanguageModelV3StreamPart,
@@ -51,6 +52,11 @@ export class AiSdkChatModel implements ChatModel {
     let finished = false;
     let reader: ReadableStreamDefaultReader<LanguageModelV3StreamPart> | undefined;
     try {
+      if (request.delivery === 'whole') {
+        yield* this.#whole(request, controller.signal);
+        finished = true;
+        return;
+      }
       const result = await this.#model.doStream({
         prompt: toPrompt(request.messages),
         maxOutputTokens: request.maxOutputTokens,
@@ -99,6 +105,42 @@ export class AiSdkChatModel implements ChatModel {
       reader?.cancel().catch(() => {});
     }
   }
+
+  /**
+   * A reply asked for whole: the provider's non-streaming call (`doGenerate`), so the upstream
+   * answers in one response instead of a stream cai would only gather.
+   */
+  async *#whole(request: ChatModelRequest, signal: AbortSignal): AsyncGenerator<ChatModelPart> {
+    const result = await this.#model.doGenerate({
+      prompt: toPrompt(request.messages),
+      maxOutputTokens: request.maxOutputTokens,
+      temperature: request.temperature,
+      topP: request.topP,
+      abortSignal: signal,
+    });
+    if (!endedCleanly(result.finishReason)) {
+      throw new ModelError({
+        kind: 'invalid-response',
+        message: `${this.name}: the reply came without a finish reason`,
+        retryable: false,
+      });
+    }
+    const text = textOf(result.content);
+    if (text !== '') yield { type: 'text-delta', text };
+    yield {
+      type: 'finish',
+      finishReason: toFinishReason(result.finishReason),
+      usage: toUsage(result.usage),
+      model: this.name,
+    };
+  }
+}
+
+/** The text parts of a whole reply (`doGenerate`), in order. */
+function textOf(content: LanguageModelV3Content[]): string {
+  let text = '';
+  for (const part of content) if (part.type === 'text') text += part.text;
+  return text;
 }
 
 /** cai's messages in the provider specification's prompt shape. */

@@ -17,6 +17,12 @@ export interface ChatModelRequest {
   temperature?: number;
   /** Nucleus sampling (OpenAI's `top_p`). */
   topP?: number;
+  /**
+   * `whole`: the caller answers only once the reply is complete (a non-streaming request), so the
+   * model may be called without streaming and yield the whole text as one delta. `stream` (the
+   * default) asks for the reply chunk by chunk.
+   */
+  delivery?: 'stream' | 'whole';
 }
 
 export type ChatModelFinishReason = 'stop' | 'length' | 'content-filter' | 'other';

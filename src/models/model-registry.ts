@@ -111,6 +111,7 @@ export class ModelRegistry {
       retryBaseDelayMs: this.#config.MODEL_RETRY_BASE_DELAY_MS,
       retryMaxDelayMs: this.#config.MODEL_RETRY_MAX_DELAY_MS,
       chunkTimeoutMs: this.#config.MODEL_CHUNK_TIMEOUT_MS,
+      replyTimeoutMs: this.#config.MODEL_REPLY_TIMEOUT_MS,
       ...this.#options.resilience,
     });
   }

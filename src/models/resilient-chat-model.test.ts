@@ -3,7 +3,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropicServer } from '../../test/fakes/fake-anthropic-server.ts';
 import { startFakeOpenAiServer } from '../../test/fakes/fake-openai-server.ts';
-import type { FakeVendorServer } from '../../test/fakes/fake-vendor-server.ts';
+import type { FakeScenario, FakeVendorServer } from '../../test/fakes/fake-vendor-server.ts';
 import { AiSdkChatModel } from './ai-sdk-chat-model.ts';
 import { ModelError } from './chat-model.ts';
 import type { ChatModel, ChatModelPart } from './chat-model.ts';
@@ -160,6 +160,32 @@ describe('ResilientChatModel', () => {
     expect(requests).toHaveLength(1);
     await requests[0]!.clientClosed;
     expect(requests[0]!.closedByClient).toBe(true);
+  });
+
+  it('waits for a reply asked for whole by the reply timeout, not the chunk timeout', async () => {
+    const whole = async (model: ChatModel) => {
+      const parts: ChatModelPart[] = [];
+      for await (const part of model.stream({
+        messages: [{ role: 'user', content: 'Hi' }],
+        signal: new AbortController().signal,
+        delivery: 'whole',
+      })) {
+        parts.push(part);
+      }
+      return textOf(parts);
+    };
+    // The whole reply takes 2 × 100 ms to write, twice the chunk timeout.
+    const slowReply: FakeScenario = { type: 'stream', chunks: ['Slow but ', 'whole.'], paceMs: 100 };
+    openAiServer.enqueue(slowReply);
+    const patient = resilient([openAi, anthropic], { chunkTimeoutMs: 100, replyTimeoutMs: 5_000 });
+    expect(await whole(patient.model)).toBe('Slow but whole.');
+    expect(openAiServer.requests.at(-1)?.body.stream).not.toBe(true);
+
+    // Without a reply timeout the chunk timeout is the deadline: OpenAI times out, Anthropic answers.
+    openAiServer.enqueue(slowReply);
+    anthropicServer.enqueue({ type: 'stream', chunks: ['Fallback.'] });
+    const hasty = resilient([openAi, anthropic], { chunkTimeoutMs: 100 });
+    expect(await whole(hasty.model)).toBe('Fallback.');
   });
 
   it('times out a stall before the first token and falls back', async () => {

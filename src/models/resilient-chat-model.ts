@@ -16,6 +16,11 @@ export interface ResiliencePolicy {
   retryMaxDelayMs: number;
   /** Longest silence allowed between chunks, and before the first (MODEL_CHUNK_TIMEOUT_MS). */
   chunkTimeoutMs: number;
+  /**
+   * Longest wait for a reply asked for whole (`delivery: 'whole'`), which arrives in one piece at
+   * the end (MODEL_REPLY_TIMEOUT_MS); chunkTimeoutMs when not set.
+   */
+  replyTimeoutMs?: number;
 }
 
 export interface ResilientChatModelOptions extends ResiliencePolicy {
@@ -99,10 +104,14 @@ export class ResilientChatModel implements ChatModel {
     if (request.signal.aborted) abort();
     request.signal.addEventListener('abort', abort, { once: true });
     let timedOut = false;
+    const timeoutMs =
+      request.delivery === 'whole'
+        ? (this.#options.replyTimeoutMs ?? this.#options.chunkTimeoutMs)
+        : this.#options.chunkTimeoutMs;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort(new DOMException('No data before the chunk timeout.', 'TimeoutError'));
-    }, this.#options.chunkTimeoutMs);
+    }, timeoutMs);
     const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
     let finished = false;
     try {
@@ -115,7 +124,7 @@ export class ResilientChatModel implements ChatModel {
           if (timedOut) {
             throw new ModelError({
               kind: 'timeout',
-              message: `${model.name}: no data for ${this.#options.chunkTimeoutMs} ms`,
+              message: `${model.name}: no data for ${timeoutMs} ms`,
               retryable: true,
             });
           }

@@ -44,7 +44,12 @@ export const anthropicDialect: WireDialect = {
       ],
     };
   },
-  completionBody: ({ text, model }) => ({ ...message, model, content: [{ type: 'text', text }] }),
+  completionBody: ({ text, model, outputTokens }) => ({
+    ...message,
+    model,
+    content: [{ type: 'text', text }],
+    usage: { ...(message.usage as object), output_tokens: outputTokens },
+  }),
   rateLimitedBody: fixture('anthropic-error-429.json'),
   serverErrorBody: fixture('anthropic-error-500.json'),
   // An event whose JSON was cut off inside the line.

@@ -54,9 +54,14 @@ export const openAiDialect: WireDialect = {
       ],
     };
   },
-  completionBody: ({ text, model }) => ({
+  completionBody: ({ text, model, outputTokens }) => ({
     ...completion,
     model,
+    usage: {
+      ...(completion.usage as object),
+      completion_tokens: outputTokens,
+      total_tokens: 19 + outputTokens,
+    },
     choices: [
       {
         ...(completion.choices as object[])[0],

@@ -41,7 +41,8 @@ export interface WireDialect {
   recordedStream: string;
   defaultChunks: string[];
   streamFrames(options: StreamFramesOptions): { head: string[]; chunks: string[]; tail: string[] };
-  completionBody(options: { text: string; model: string }): unknown;
+  /** `outputTokens`: one per chunk, as the streamed reply counts them. */
+  completionBody(options: { text: string; model: string; outputTokens: number }): unknown;
   rateLimitedBody: string;
   serverErrorBody: string;
   malformedFrame: string;
@@ -166,8 +167,20 @@ async function answer(options: {
 
   const chunks = ('chunks' in scenario ? scenario.chunks : undefined) ?? dialect.defaultChunks;
   if (body.stream !== true) {
+    // A non-streaming request: the whole completion at once, or the failure, with no chunk to show.
+    if (scenario.type === 'stall') return; // never answers; the socket stays open
+    if (scenario.type === 'cut') {
+      response.socket?.destroy();
+      return;
+    }
+    // The time a model takes to write the reply it hands over at once.
+    const paceMs = 'paceMs' in scenario ? (scenario.paceMs ?? 0) : 0;
+    if (paceMs > 0) await delay(paceMs * chunks.length);
+    if (response.destroyed) return;
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(dialect.completionBody({ text: chunks.join(''), model })));
+    response.end(
+      JSON.stringify(dialect.completionBody({ text: chunks.join(''), model, outputTokens: chunks.length })),
+    );
     return;
   }
 

@@ -107,6 +107,8 @@ describe('POST /api/v1/ai/chat against an OpenAI provider (doc 002)', () => {
     expect(reply.usage).toEqual({ prompt_tokens: 19, completion_tokens: 8, total_tokens: 27 });
 
     expect(fake.requests.length).toBe(before + 1);
+    // A JSON answer is asked of the upstream whole, not as a stream cai would only gather.
+    expect(fake.requests[before]?.body.stream).not.toBe(true);
     const sent = upstreamMessages(fake, before);
     expect(sent[0]?.role).toBe('system');
     expect(sent[0]?.text).toContain('New York');
@@ -153,6 +155,7 @@ describe('POST /api/v1/ai/chat against an OpenAI provider (doc 002)', () => {
     expect(events[0]?.event).toBe('start');
     expect(events.at(-1)?.event).toBe('end');
     expect(events.filter((event) => event.event === 'delta').length).toBeGreaterThan(1);
+    expect(fake.requests.at(-1)?.body.stream).toBe(true);
     const end = events.at(-1)?.data as unknown as ChatReply;
     expect(deltaText(events)).toBe(end.content);
     expect(end).toMatchObject({ content: fakeReply(), role: 'assistant', finish_reason: 'stop' });

@@ -305,6 +305,7 @@ describe('OpenAI-compatible API against a fake OpenAI upstream', () => {
     expect(completion.model).toMatch(/^openai:/);
     expect(completion.usage).toMatchObject({ prompt_tokens: 19, completion_tokens: 8, total_tokens: 27 });
 
+    expect(fake.requests[before]!.body.stream).not.toBe(true);
     const body = fake.requests[before]!.body as {
       messages: Array<{ role: string; content: unknown }>;
       temperature?: number;

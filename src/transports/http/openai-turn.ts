@@ -37,7 +37,12 @@ export async function runOpenAiTurn(options: OpenAiTurnOptions): Promise<unknown
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) clientGone.abort();
   });
-  const turn = await dependencies.engine.startTurn({ ...options.input, signal: clientGone.signal });
+  const turn = await dependencies.engine.startTurn({
+    ...options.input,
+    // A completion object waits for the whole reply anyway: the model is asked for it in one piece.
+    delivery: options.stream ? 'stream' : 'whole',
+    signal: clientGone.signal,
+  });
   // No clientMessageId is ever given here, so a turn cannot be a resend.
   if (turn.duplicate) throw new AppError('INTERNAL_ERROR', { message: 'Unexpected duplicate turn.' });
   reply.header(CONVERSATION_HEADER, turn.conversationId);

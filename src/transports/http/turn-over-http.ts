@@ -43,7 +43,12 @@ export async function runTurnOverHttp(options: RunTurnOptions): Promise<TurnRepl
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) clientGone.abort();
   });
-  const turn = await engine.startTurn({ ...options.input, signal: clientGone.signal });
+  const turn = await engine.startTurn({
+    ...options.input,
+    // A JSON answer waits for the whole reply anyway: the model is asked for it in one piece.
+    delivery: options.stream ? 'stream' : 'whole',
+    signal: clientGone.signal,
+  });
   if (turn.duplicate) return duplicateReply(turn, turn.reply);
 
   let finished!: () => void;

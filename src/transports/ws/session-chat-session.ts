@@ -162,6 +162,8 @@ export class SessionChatSession implements ProtocolSession {
         scope: this.#scope,
         conversationId: sessionId,
         content: request.message,
+        // Doc 003 answers with the whole reply in one message.
+        delivery: 'whole',
       });
     } catch (error) {
       this.#sendError(toAppError(error));
