@@ -2,7 +2,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { startFakeAnthropicServer } from './fake-anthropic-server.ts';
+import { anthropicDialect, startFakeAnthropicServer } from './fake-anthropic-server.ts';
 import { startFakeOpenAiServer } from './fake-openai-server.ts';
 
 // The fakes' non-streamed answers and routing, checked through the vendors' real clients.
@@ -19,6 +19,7 @@ describe('fake vendor servers', () => {
       });
       expect(result.text).toBe('Plain JSON');
       expect(result.finishReason).toBe('stop');
+      expect(result.usage).toMatchObject({ inputTokens: 19, outputTokens: 2 });
       expect(server.requests[0]?.body.stream).not.toBe(true);
     } finally {
       await server.close();
@@ -35,7 +36,8 @@ describe('fake vendor servers', () => {
         maxRetries: 0,
       });
       expect(result.text).toBe('Hello! How can I help you today?');
-      expect(result.usage.outputTokens).toBe(10);
+      // One output token per chunk of the reply, as the streamed answer counts them.
+      expect(result.usage.outputTokens).toBe(anthropicDialect.defaultChunks.length);
     } finally {
       await server.close();
     }
