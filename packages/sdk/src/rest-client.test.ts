@@ -4,8 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineReply } from '../../../src/models/offline-chat-model.ts';
 import { startTestApp, type TestApp } from '../../../test/support/test-app.ts';
 import { AuthError, NotFoundError, RateLimitError, ServerError, ValidationError } from './errors.ts';
+import { missingExecutables } from '../../../src/voice/engine-test-support.ts';
 import { CaiClient } from './rest-client.ts';
 import type { AiChatStreamEvent } from './rest-types.ts';
+
+const missingVoice = await missingExecutables(['espeak-ng', 'pocketsphinx_continuous']);
 
 const expectedReply = (prompt: string) => offlineReply([{ role: 'user', content: prompt }]);
 
@@ -21,6 +24,30 @@ describe('CaiClient against a real cai server', () => {
   afterAll(async () => {
     await server.close();
   });
+
+  it('lists the models a request may name, the default first', async () => {
+    const models = await client.listModels();
+    expect(models.object).toBe('list');
+    expect(models.data[0]).toMatchObject({ id: 'builtin:offline-stand-in', object: 'model' });
+  });
+
+  it.skipIf(missingVoice.length > 0)(
+    'speaks text and hears it back through the voice endpoints',
+    async () => {
+      const speech = await client.textToSpeech({ text: 'What is the time?', format: 'wav' });
+      expect(speech.contentType).toBe('audio/wav');
+      expect(new TextDecoder().decode(speech.audio.subarray(0, 4))).toBe('RIFF');
+      const transcript = await client.speechToText({ audio: speech.audio, language: 'en' });
+      expect(transcript).toMatchObject({ language: 'en', provider: 'pocketsphinx' });
+      expect(transcript.text).toMatch(/^what\b/);
+      expect(transcript.duration_s).toBeGreaterThan(0.5);
+      // An MP3 (by its ID3 header): the server takes WAV or PCM only.
+      const mp3 = new Uint8Array([0x49, 0x44, 0x33, 0x04, 0, 0, 0, 0, 0, 0, 0xff, 0xfb, 0x90, 0x00]);
+      const refused = await client.speechToText({ audio: mp3 }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(ValidationError);
+      expect(refused).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', status: 415 });
+    },
+  );
 
   it('creates a chat, talks to it, pages its messages and deletes it', async () => {
     const chat = await client.createChat({ userId: 'ada', title: 'Billing', metadata: { plan: 'pro' } });

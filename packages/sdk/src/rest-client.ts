@@ -11,7 +11,12 @@ import type {
   CreateChatInput,
   HealthReply,
   MessageList,
+  ModelList,
   PageOptions,
+  SpeechAudio,
+  SpeechToTextInput,
+  TextToSpeechInput,
+  TranscriptReply,
   SendMessageInput,
   TokenInput,
   TokenReply,
@@ -196,6 +201,55 @@ export class CaiClient {
     });
   }
 
+  // --- models (the OpenAI-compatible API's list) ---
+
+  /** The models a request may name, the default first. */
+  listModels(options: CallOptions = {}): Promise<ModelList> {
+    return this.#http.json({ method: 'GET', path: '/v1/models', ...signal(options) });
+  }
+
+  // --- voice (doc 002) ---
+
+  /** Speech for `text`: the audio bytes and their content type. */
+  async textToSpeech(input: TextToSpeechInput, options: CallOptions = {}): Promise<SpeechAudio> {
+    const response = await this.#http.stream({
+      method: 'POST',
+      path: '/api/v1/voice/tts',
+      body: {
+        text: input.text,
+        ...(input.provider === undefined ? {} : { provider: input.provider }),
+        ...(input.voiceId === undefined ? {} : { voice_id: input.voiceId }),
+        ...(input.speed === undefined ? {} : { speed: input.speed }),
+        ...(input.format === undefined ? {} : { format: input.format }),
+      },
+      ...signal(options),
+    });
+    return {
+      audio: new Uint8Array(await response.arrayBuffer()),
+      contentType: response.headers.get('content-type') ?? 'application/octet-stream',
+    };
+  }
+
+  /** A transcript of the audio (WAV, or 16-bit PCM at the server's SAMPLE_RATE) or of the audio at a URL. */
+  speechToText(input: SpeechToTextInput, options: CallOptions = {}): Promise<TranscriptReply> {
+    const config = {
+      ...(input.punctuate === undefined ? {} : { punctuate: input.punctuate }),
+      ...(input.profanityFilter === undefined ? {} : { profanity_filter: input.profanityFilter }),
+    };
+    return this.#http.json({
+      method: 'POST',
+      path: '/api/v1/voice/stt',
+      body: {
+        ...('audio' in input ? { audio: toBase64(input.audio) } : { audio_url: input.audioUrl }),
+        ...(input.provider === undefined ? {} : { provider: input.provider }),
+        ...(input.language === undefined ? {} : { language: input.language }),
+        ...(input.diarization === undefined ? {} : { diarization: input.diarization }),
+        ...(Object.keys(config).length === 0 ? {} : { config }),
+      },
+      ...signal(options),
+    });
+  }
+
   // --- tokens ---
 
   /** Exchanges this client's API key for a user JWT, for a browser. */
@@ -237,6 +291,16 @@ export class CaiClient {
       throw caiError({ code: 'CONNECTION_CLOSED', message: 'The stream ended before its end event.' });
     }
   }
+}
+
+/** Base64 in browsers and Node alike (`btoa` is global in both), a slice at a time for large audio. */
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  const slice = 0x8000;
+  for (let offset = 0; offset < bytes.length; offset += slice) {
+    binary += String.fromCharCode(...bytes.subarray(offset, offset + slice));
+  }
+  return btoa(binary);
 }
 
 function signal(options: CallOptions): { signal?: AbortSignal } {

@@ -150,3 +150,54 @@ export interface HealthReply {
       }
     | { error: string };
 }
+
+/** `GET /v1/models`: the models a client may name, the default first. */
+export interface ModelInfo {
+  /** `provider:model`, as `model` in a request takes it. */
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+}
+
+export interface ModelList {
+  object: 'list';
+  data: ModelInfo[];
+}
+
+/** `POST /api/v1/voice/tts` (doc 002). */
+export interface TextToSpeechInput {
+  text: string;
+  /** An engine by name (`local`, `elevenlabs`, `openai`); the configured chain when absent. */
+  provider?: string;
+  voiceId?: string;
+  /** 1 is the engine's normal rate. */
+  speed?: number;
+  /** `mp3` unless set. */
+  format?: 'mp3' | 'wav' | 'pcm';
+}
+
+export interface SpeechAudio {
+  audio: Uint8Array;
+  /** `audio/mpeg`, `audio/wav` or `audio/L16;rate=…;channels=1`. */
+  contentType: string;
+}
+
+/** `POST /api/v1/voice/stt` (doc 002): the audio itself (sent as base64) or a URL the server fetches. */
+export type SpeechToTextInput = ({ audio: Uint8Array } | { audioUrl: string }) & {
+  provider?: string;
+  language?: string;
+  /** Tell speakers apart (engines that can: Deepgram). */
+  diarization?: boolean;
+  punctuate?: boolean;
+  profanityFilter?: boolean;
+};
+
+export interface TranscriptReply {
+  text: string;
+  language: string;
+  duration_s: number;
+  words?: Array<{ word: string; start: number; end: number; confidence?: number; speaker?: number }>;
+  /** The engine that answered. */
+  provider: string;
+}

@@ -39,7 +39,10 @@ async function importWs(): Promise<WebSocketConstructor> {
   // A variable specifier keeps browser bundlers from trying to bundle the Node-only package.
   const specifier = 'ws';
   try {
-    const module = (await import(/* @vite-ignore */ specifier)) as { default?: unknown; WebSocket?: unknown };
+    const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as {
+      default?: unknown;
+      WebSocket?: unknown;
+    };
     return (module.WebSocket ?? module.default) as WebSocketConstructor;
   } catch (error) {
     imported = undefined;
