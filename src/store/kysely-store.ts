@@ -263,16 +263,22 @@ export class KyselyStore implements Store {
     const clientMessageId = input.clientMessageId ?? null;
     try {
       return await this.#database.transaction().execute(async (transaction) => {
-        const conversation = await scopedConversations(transaction, scope)
-          .select('id')
-          .where('id', '=', input.conversationId)
-          .executeTakeFirst();
-        if (conversation === undefined) throw new AppError('CHAT_NOT_FOUND');
+        // A resend is answered with what was stored (scoped: nothing is found out of scope).
         if (clientMessageId !== null) {
           const existing = await this.#findByClientMessageId(transaction, { scope, input, clientMessageId });
           if (existing !== undefined) return { created: false, message: existing };
         }
         const now = timestamp();
+        // The scope check and the conversation's bump in one statement: no row updated means the
+        // conversation is not in scope (one query fewer on every message).
+        let bump = transaction
+          .updateTable('conversations')
+          .set({ updated_at: now })
+          .where('id', '=', input.conversationId)
+          .where('tenant_id', '=', scope.tenantId);
+        if (scope.userId !== undefined) bump = bump.where('user_id', '=', scope.userId);
+        const bumped = await bump.executeTakeFirst();
+        if (Number(bumped.numUpdatedRows) === 0) throw new AppError('CHAT_NOT_FOUND');
         const row: MessagesTable = {
           id: input.id ?? uuidv7(),
           tenant_id: scope.tenantId,
@@ -287,12 +293,6 @@ export class KyselyStore implements Store {
           updated_at: now,
         };
         await transaction.insertInto('messages').values(row).execute();
-        await transaction
-          .updateTable('conversations')
-          .set({ updated_at: now })
-          .where('id', '=', input.conversationId)
-          .where('tenant_id', '=', scope.tenantId)
-          .execute();
         return { created: true, message: toMessage(row) };
       });
     } catch (error) {
