@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 // OpenAI's audio endpoints: `POST /v1/audio/transcriptions` (multipart; answered as whisper-1
 // answers `verbose_json`) and `POST /v1/audio/speech` (JSON in; raw 24 kHz signed 16-bit
 // little-endian mono out for `response_format: "pcm"`), with `Authorization: Bearer KEY` and
-// `{error: {message, type, param, code}}` errors. The bodies follow OpenAI's API reference; the
-// same shapes are exercised by src/voice/engines/cloud-openai-voice.test.ts.
+// `{error: {message, type, param, code}}` errors (a refused key is quoted back, a rate limit names
+// the model, as OpenAI's own messages do). The bodies follow OpenAI's API reference.
 
 export const FAKE_OPENAI_TRANSCRIPT = {
   task: 'transcribe',
@@ -24,23 +24,22 @@ export const FAKE_OPENAI_SPEECH_RATE = 24_000;
 /** Seconds of speech per character of `input`. */
 const SECONDS_PER_CHARACTER = 0.05;
 
-const invalidKey = {
+const invalidKey = (presented: string) => ({
   error: {
-    message:
-      'Incorrect API key provided. You can find your API key at https://platform.openai.com/account/api-keys.',
+    message: `Incorrect API key provided: ${presented}. You can find your API key at https://platform.openai.com/account/api-keys.`,
     type: 'invalid_request_error',
     param: null,
     code: 'invalid_api_key',
   },
-};
-const rateLimited = {
+});
+const rateLimited = (model: string) => ({
   error: {
-    message: 'Rate limit reached for requests per min (RPM): Limit 50.',
+    message: `Rate limit reached for ${model} in organization org-abc on requests per min (RPM): Limit 50.`,
     type: 'requests',
     param: null,
     code: 'rate_limit_exceeded',
   },
-};
+});
 const serverError = {
   error: {
     message: 'The server had an error while processing your request.',
@@ -51,13 +50,18 @@ const serverError = {
 };
 
 export type OpenAiAudioScenario =
-  { type: 'answer' } | { type: 'error'; status: 429 | 500 } | { type: 'stall' };
+  | { type: 'answer' }
+  /** `retryAfter`: the `Retry-After` header of a 429, verbatim. */
+  | { type: 'error'; status: 429 | 500; retryAfter?: string }
+  | { type: 'stall' };
 
 export interface OpenAiAudioRequest {
   path: string;
   headers: IncomingHttpHeaders;
   form?: FormData;
   json?: Record<string, unknown>;
+  /** Resolves when the client closes the connection before the server answered. */
+  clientClosed: Promise<void>;
 }
 
 export interface FakeOpenAiAudioServer {
@@ -82,25 +86,39 @@ export async function startFakeOpenAiAudioServer(options: {
     const body = await readBody(request);
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const contentType = request.headers['content-type'] ?? '';
+    let resolveClosed: () => void = () => {};
     const recorded: OpenAiAudioRequest = {
       path,
       headers: request.headers,
+      clientClosed: new Promise((resolve) => (resolveClosed = resolve)),
       ...(contentType.startsWith('multipart/form-data')
         ? { form: await new Response(body, { headers: { 'content-type': contentType } }).formData() }
         : { json: body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>) }),
     };
     requests.push(recorded);
+    response.on('close', () => {
+      if (!response.writableFinished) resolveClosed();
+    });
     if (request.method !== 'POST' || !['/v1/audio/transcriptions', '/v1/audio/speech'].includes(path)) {
       return sendJson(response, 404, {
         error: { message: `Unknown route ${path}`, type: 'invalid_request_error' },
       });
     }
-    if (request.headers.authorization !== `Bearer ${options.apiKey}`)
-      return sendJson(response, 401, invalidKey);
+    const authorization = request.headers.authorization ?? '';
+    if (authorization !== `Bearer ${options.apiKey}`)
+      return sendJson(response, 401, invalidKey(authorization.replace(/^Bearer /, '')));
     const scenario = queue.shift() ?? { type: 'answer' };
     if (scenario.type === 'stall') return;
     if (scenario.type === 'error') {
-      return sendJson(response, scenario.status, scenario.status === 429 ? rateLimited : serverError);
+      const model = String(recorded.json?.model ?? recorded.form?.get('model') ?? 'the model');
+      const headers: Record<string, string> =
+        scenario.retryAfter === undefined ? {} : { 'retry-after': scenario.retryAfter };
+      return sendJson(
+        response,
+        scenario.status,
+        scenario.status === 429 ? rateLimited(model) : serverError,
+        headers,
+      );
     }
     if (path === '/v1/audio/transcriptions') return sendJson(response, 200, FAKE_OPENAI_TRANSCRIPT);
     const input = typeof recorded.json?.input === 'string' ? recorded.json.input : '';
@@ -136,8 +154,13 @@ function tone(seconds: number): Buffer {
   return bytes;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify(body));
 }
 
