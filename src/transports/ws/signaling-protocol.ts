@@ -15,30 +15,12 @@ import type { Admission, UpgradeRequest, WsProtocol } from './ws-protocol.ts';
 const SIGNAL_PATH = /^\/api\/v1\/webrtc\/signal\/(.+)\/([^/]*)$/;
 /** Doc 002's "Max message size: 1MB (1048576 bytes)". */
 export const SIGNALING_MAX_MESSAGE_BYTES = 1_048_576;
-// Idle connections are found by one sweep, a tenth of the timeout apart within these bounds.
-const IDLE_SWEEP_MIN_MS = 50;
-const IDLE_SWEEP_MAX_MS = 1000;
 
 export function createSignalingProtocol(dependencies: WsDependencies): WsProtocol {
   const { config, authenticator, logger, bus } = dependencies;
   const hub = new SignalingHub({ bus, logger });
   // The company cap holds across processes; while Redis is away it is counted per process.
   const counter = new SharedConnectionCounter({ leases: bus.connections, logger });
-  const sessions = new Set<SignalingSession>();
-  const idleMs = config.SIGNALING_IDLE_TIMEOUT_MS;
-  let idleSweep: NodeJS.Timeout | undefined;
-
-  function startIdleSweep(): void {
-    if (idleMs <= 0 || idleSweep !== undefined) return;
-    idleSweep = setInterval(
-      () => {
-        const now = performance.now();
-        for (const session of sessions) session.checkIdle(now, idleMs);
-      },
-      Math.min(IDLE_SWEEP_MAX_MS, Math.max(IDLE_SWEEP_MIN_MS, idleMs / 10)),
-    );
-    idleSweep.unref();
-  }
 
   async function admit(request: UpgradeRequest): Promise<Admission> {
     const key = decodeSegment(request.params['company_api_key']);
@@ -80,19 +62,16 @@ export function createSignalingProtocol(dependencies: WsDependencies): WsProtoco
       limitName: 'LIMIT_SIGNALING_MESSAGES_PER_SECOND',
       perSecond: config.LIMIT_SIGNALING_MESSAGES_PER_SECOND,
     },
+    // Doc 002's 300 s, in place of WS_IDLE_TIMEOUT_MS; the layer's sweep applies it.
+    idleTimeoutMs: config.SIGNALING_IDLE_TIMEOUT_MS,
     // LIMIT_SIGNALING_PER_COMPANY, closing 4002, is counted by the session.
     ownConnectionCap: true,
     admit,
     refuse: refuseSignalingClient,
-    shutdown() {
-      clearInterval(idleSweep);
-      idleSweep = undefined;
-    },
     open({ socket, principal, request, connectionId }) {
       const peerId = decodeSegment(request.params['peer_id']);
       // admit accepts only an API key and a valid peer id
       if (principal === null || !isPeerId(peerId)) throw new AppError('AUTH_FAILED');
-      startIdleSweep();
       return new SignalingSession({
         dependencies,
         socket,
@@ -101,7 +80,6 @@ export function createSignalingProtocol(dependencies: WsDependencies): WsProtoco
         connectionId,
         hub,
         counter,
-        sessions,
       });
     },
   };

@@ -31,8 +31,6 @@ export interface SignalingSessionOptions {
   hub: SignalingHub;
   /** Counts `company:{id}` across processes (SharedConnectionCounter over the bus). */
   counter: { acquire(key: string, max: number): Promise<Release | undefined> };
-  /** Open sessions, for the protocol's idle sweep; the session leaves it when it closes. */
-  sessions: Set<SignalingSession>;
 }
 
 export class SignalingSession implements ProtocolSession, PeerEndpoint {
@@ -51,13 +49,10 @@ export class SignalingSession implements ProtocolSession, PeerEndpoint {
   #closed = false;
   // Frames are handled one after another, so an offer and its candidates reach the peer in order.
   #chain: Promise<void>;
-  /** performance.now() of the last client frame, for the idle sweep. */
-  #lastActivity = performance.now();
 
   constructor(options: SignalingSessionOptions) {
     this.#options = options;
     this.#socket = options.socket;
-    options.sessions.add(this);
     this.ready = this.#open();
     this.#chain = this.ready.then(() => undefined);
   }
@@ -68,13 +63,11 @@ export class SignalingSession implements ProtocolSession, PeerEndpoint {
 
   onText(text: string): void {
     if (this.#closed) return;
-    this.#lastActivity = performance.now();
     this.#enqueue(() => this.#handle(text));
   }
 
   onBinary(_data?: Buffer): void {
     if (this.#closed) return;
-    this.#lastActivity = performance.now();
     this.#queueError(
       new AppError('INVALID_REQUEST', { message: 'Binary frames are not accepted: send JSON text frames.' }),
     );
@@ -82,14 +75,12 @@ export class SignalingSession implements ProtocolSession, PeerEndpoint {
 
   onRefused(error: AppError): void {
     if (this.#closed) return;
-    this.#lastActivity = performance.now();
     this.#queueError(error);
   }
 
   onClose(_code?: number): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#options.sessions.delete(this);
     this.#ai?.close();
     void this.ready
       .then(() => this.#leave())
@@ -115,14 +106,6 @@ export class SignalingSession implements ProtocolSession, PeerEndpoint {
       ),
     );
     this.#socket.close(SIGNALING_CLOSE.REPLACED, 'replaced by a newer connection');
-  }
-
-  /** One idle-sweep tick: no client frame for `idleMs` while no reply is running closes with 1000. */
-  checkIdle(now: number, idleMs: number): void {
-    if (this.#closed || now - this.#lastActivity < idleMs) return;
-    // A reply still streaming is not idleness: look again a full period later.
-    if (this.busy) this.#lastActivity = now;
-    else this.#socket.close(1000, 'idle');
   }
 
   async #open(): Promise<boolean> {

@@ -56,9 +56,9 @@ const DEFAULT_CLOSE_GRACE_MS = 5000;
 const BUSY_POLL_MS = 50;
 // Over a connection cap: how long a client is asked to wait before trying again.
 const CONNECTION_CAP_RETRY_MS = 1000;
-// Idle connections are found by one sweep over all of them, a tenth of the timeout apart (within
-// these bounds), rather than by a timer per connection: a closed idle connection may thus live up
-// to a tenth longer than the timeout.
+// Idle connections are found by one sweep over all of them, a tenth of the shortest timeout apart
+// (within these bounds), rather than by a timer per connection: a closed idle connection may thus
+// live up to a tenth longer than its timeout.
 const IDLE_SWEEP_MIN_MS = 50;
 const IDLE_SWEEP_MAX_MS = 1000;
 
@@ -228,7 +228,7 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
             limitName: accepted.messageRate.limitName,
             limit: accepted.messageRate.perSecond,
           }),
-          idleTimeoutMs: config.WS_IDLE_TIMEOUT_MS,
+          idleTimeoutMs: protocol.idleTimeoutMs ?? config.WS_IDLE_TIMEOUT_MS,
           logger: connectionLogger,
         });
         registry.add(live);
@@ -327,17 +327,23 @@ export function createWsLayer(options: WsLayerOptions): WsLayer {
   }, config.WS_HEARTBEAT_MS);
   heartbeat.unref();
 
-  const idleSweep =
-    config.WS_IDLE_TIMEOUT_MS > 0
-      ? setInterval(
-          () => {
-            const now = performance.now();
-            // checkIdle may close a connection, which leaves the registry at once: a Map allows that mid-iteration.
-            for (const live of registry.values()) live.checkIdle(now);
-          },
-          Math.min(IDLE_SWEEP_MAX_MS, Math.max(IDLE_SWEEP_MIN_MS, config.WS_IDLE_TIMEOUT_MS / 10)),
-        )
-      : undefined;
+  // The shortest timeout any protocol uses sets how often the sweep looks.
+  const shortestIdleMs = Math.min(
+    ...[
+      config.WS_IDLE_TIMEOUT_MS,
+      ...options.protocols.map((protocol) => protocol.idleTimeoutMs ?? 0),
+    ].filter((milliseconds) => milliseconds > 0),
+  );
+  const idleSweep = Number.isFinite(shortestIdleMs)
+    ? setInterval(
+        () => {
+          const now = performance.now();
+          // checkIdle may close a connection, which leaves the registry at once: a Map allows that mid-iteration.
+          for (const live of registry.values()) live.checkIdle(now);
+        },
+        Math.min(IDLE_SWEEP_MAX_MS, Math.max(IDLE_SWEEP_MIN_MS, shortestIdleMs / 10)),
+      )
+    : undefined;
   idleSweep?.unref();
 
   function closeKey(keyId: string): number {

@@ -48,6 +48,11 @@ export interface WsProtocol {
    */
   readonly messageRate?: { limitName: string; perSecond: number };
   /**
+   * No client data frame for this long, while the session is not busy, closes with 1000; in place
+   * of WS_IDLE_TIMEOUT_MS (signaling: SIGNALING_IDLE_TIMEOUT_MS). 0 = never.
+   */
+  readonly idleTimeoutMs?: number;
+  /**
    * True when the protocol caps its connections itself (signaling: LIMIT_SIGNALING_PER_COMPANY,
    * close 4002), so the layer does not count them toward LIMIT_CONNECTIONS_PER_TENANT or
    * LIMIT_ANON_CONNECTIONS_PER_IP.
