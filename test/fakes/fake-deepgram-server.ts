@@ -1,8 +1,5 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { sendJson, startRecordingServer, type RecordedHttpRequest } from './recording-server.ts';
 import { parseWav } from '../../src/voice/audio/wav.ts';
 
 // Deepgram's pre-recorded transcription API: `POST /v1/listen?model=…` with the audio as the raw body,
@@ -43,14 +40,8 @@ export type DeepgramScenario =
   /** Never answers; the socket stays open until the client leaves. */
   | { type: 'stall' };
 
-export interface DeepgramRequest {
-  method: string;
-  path: string;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
+export interface DeepgramRequest extends RecordedHttpRequest {
   body: Buffer;
-  /** Resolves when the client closes the connection before the server answered. */
-  clientClosed: Promise<void>;
 }
 
 export interface FakeDeepgramServer {
@@ -63,71 +54,41 @@ export interface FakeDeepgramServer {
 }
 
 export async function startFakeDeepgramServer(options: { apiKey: string }): Promise<FakeDeepgramServer> {
-  const queue: DeepgramScenario[] = [];
-  const requests: DeepgramRequest[] = [];
-  let closing = false;
-
-  const server = createServer((request, response) => {
-    void handle(request, response).catch(() => response.destroy());
-  });
-
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const url = new URL(request.url ?? '/', 'http://fake');
-    let resolveClosed: () => void = () => {};
-    const recorded: DeepgramRequest = {
-      method: request.method ?? '',
-      path: url.pathname,
-      query: url.searchParams,
-      headers: request.headers,
-      body,
-      clientClosed: new Promise((resolve) => (resolveClosed = resolve)),
-    };
-    requests.push(recorded);
-    response.on('close', () => {
-      if (!response.writableFinished && !closing) resolveClosed();
-    });
-
-    if (request.method !== 'POST' || url.pathname !== '/v1/listen') {
-      return sendJson(response, 404, { err_code: 'NOT_FOUND', err_msg: `No route ${url.pathname}` });
-    }
-    if (request.headers.authorization !== `Token ${options.apiKey}`) {
-      return sendText(response, 401, fixture('deepgram-error-401.json'));
-    }
-    const scenario = queue.shift() ?? { type: 'transcript' };
-    if (scenario.type === 'stall') return;
-    if (scenario.type === 'error') {
-      const headers: Record<string, string> = {};
-      if (scenario.retryAfter !== undefined) headers['retry-after'] = scenario.retryAfter;
-      return sendText(response, scenario.status, fixture(`deepgram-error-${scenario.status}.json`), headers);
-    }
-    let duration: number;
-    try {
-      duration = parseWav(body).durationSeconds;
-    } catch {
-      return sendText(response, 400, fixture('deepgram-error-400.json'));
-    }
-    sendJson(
-      response,
-      200,
-      listenResponse({ scenario, duration, diarize: url.searchParams.get('diarize') === 'true' }),
-    );
-  }
-
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    requests,
-    enqueue: (...scenarios) => queue.push(...scenarios),
-    close: async () => {
-      closing = true;
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
+  const server = await startRecordingServer<DeepgramRequest, DeepgramScenario>({
+    record: (recorded, body) => ({ ...recorded, body }),
+    answer({ request, nextScenario, response }) {
+      if (request.method !== 'POST' || request.path !== '/v1/listen') {
+        return sendJson(response, 404, { err_code: 'NOT_FOUND', err_msg: `No route ${request.path}` });
+      }
+      if (request.headers.authorization !== `Token ${options.apiKey}`) {
+        return sendJson(response, 401, fixture('deepgram-error-401.json'));
+      }
+      const scenario = nextScenario() ?? { type: 'transcript' };
+      if (scenario.type === 'stall') return;
+      if (scenario.type === 'error') {
+        const headers: Record<string, string> =
+          scenario.retryAfter === undefined ? {} : { 'retry-after': scenario.retryAfter };
+        return sendJson(
+          response,
+          scenario.status,
+          fixture(`deepgram-error-${scenario.status}.json`),
+          headers,
+        );
+      }
+      let duration: number;
+      try {
+        duration = parseWav(request.body).durationSeconds;
+      } catch {
+        return sendJson(response, 400, fixture('deepgram-error-400.json'));
+      }
+      sendJson(
+        response,
+        200,
+        listenResponse({ scenario, duration, diarize: request.query.get('diarize') === 'true' }),
+      );
     },
-  };
+  });
+  return { ...server, baseUrl: server.origin };
 }
 
 function listenResponse(options: {
@@ -162,24 +123,4 @@ function listenResponse(options: {
     metadata: { ...recorded.metadata, duration: options.duration },
     results: { channels: [channel] },
   };
-}
-
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  sendText(response, status, JSON.stringify(body));
-}
-
-function sendText(
-  response: ServerResponse,
-  status: number,
-  body: string,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(body);
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of request) parts.push(part as Buffer);
-  return Buffer.concat(parts);
 }

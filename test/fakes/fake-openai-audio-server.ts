@@ -1,7 +1,4 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { sendJson, startRecordingServer, type RecordedHttpRequest } from './recording-server.ts';
 
 // OpenAI's audio endpoints: `POST /v1/audio/transcriptions` (multipart; answered as whisper-1
 // answers `verbose_json`) and `POST /v1/audio/speech` (JSON in; raw 24 kHz signed 16-bit
@@ -55,13 +52,11 @@ export type OpenAiAudioScenario =
   | { type: 'error'; status: 429 | 500; retryAfter?: string }
   | { type: 'stall' };
 
-export interface OpenAiAudioRequest {
-  path: string;
-  headers: IncomingHttpHeaders;
+export interface OpenAiAudioRequest extends RecordedHttpRequest {
+  /** A transcription's multipart body. */
   form?: FormData;
+  /** A speech request's JSON body. */
   json?: Record<string, unknown>;
-  /** Resolves when the client closes the connection before the server answered. */
-  clientClosed: Promise<void>;
 }
 
 export interface FakeOpenAiAudioServer {
@@ -75,70 +70,48 @@ export interface FakeOpenAiAudioServer {
 export async function startFakeOpenAiAudioServer(options: {
   apiKey: string;
 }): Promise<FakeOpenAiAudioServer> {
-  const queue: OpenAiAudioScenario[] = [];
-  const requests: OpenAiAudioRequest[] = [];
-
-  const server = createServer((request, response) => {
-    void handle(request, response).catch(() => response.destroy());
-  });
-
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const contentType = request.headers['content-type'] ?? '';
-    let resolveClosed: () => void = () => {};
-    const recorded: OpenAiAudioRequest = {
-      path,
-      headers: request.headers,
-      clientClosed: new Promise((resolve) => (resolveClosed = resolve)),
-      ...(contentType.startsWith('multipart/form-data')
-        ? { form: await new Response(body, { headers: { 'content-type': contentType } }).formData() }
-        : { json: body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>) }),
-    };
-    requests.push(recorded);
-    response.on('close', () => {
-      if (!response.writableFinished) resolveClosed();
-    });
-    if (request.method !== 'POST' || !['/v1/audio/transcriptions', '/v1/audio/speech'].includes(path)) {
-      return sendJson(response, 404, {
-        error: { message: `Unknown route ${path}`, type: 'invalid_request_error' },
-      });
-    }
-    const authorization = request.headers.authorization ?? '';
-    if (authorization !== `Bearer ${options.apiKey}`)
-      return sendJson(response, 401, invalidKey(authorization.replace(/^Bearer /, '')));
-    const scenario = queue.shift() ?? { type: 'answer' };
-    if (scenario.type === 'stall') return;
-    if (scenario.type === 'error') {
-      const model = String(recorded.json?.model ?? recorded.form?.get('model') ?? 'the model');
-      const headers: Record<string, string> =
-        scenario.retryAfter === undefined ? {} : { 'retry-after': scenario.retryAfter };
-      return sendJson(
-        response,
-        scenario.status,
-        scenario.status === 429 ? rateLimited(model) : serverError,
-        headers,
-      );
-    }
-    if (path === '/v1/audio/transcriptions') return sendJson(response, 200, FAKE_OPENAI_TRANSCRIPT);
-    const input = typeof recorded.json?.input === 'string' ? recorded.json.input : '';
-    response.writeHead(200, { 'content-type': 'audio/pcm' });
-    response.end(tone(input.length * SECONDS_PER_CHARACTER));
-  }
-
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    requests,
-    enqueue: (...scenarios) => queue.push(...scenarios),
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
+  const server = await startRecordingServer<OpenAiAudioRequest, OpenAiAudioScenario>({
+    async record(recorded, body) {
+      const contentType = recorded.headers['content-type'] ?? '';
+      return {
+        ...recorded,
+        ...(contentType.startsWith('multipart/form-data')
+          ? { form: await new Response(body, { headers: { 'content-type': contentType } }).formData() }
+          : {
+              json: body.length === 0 ? {} : (JSON.parse(body.toString('utf8')) as Record<string, unknown>),
+            }),
+      };
     },
-  };
+    answer({ request, nextScenario, response }) {
+      const { path } = request;
+      if (request.method !== 'POST' || !['/v1/audio/transcriptions', '/v1/audio/speech'].includes(path)) {
+        return sendJson(response, 404, {
+          error: { message: `Unknown route ${path}`, type: 'invalid_request_error' },
+        });
+      }
+      const authorization = request.headers.authorization ?? '';
+      if (authorization !== `Bearer ${options.apiKey}`)
+        return sendJson(response, 401, invalidKey(authorization.replace(/^Bearer /, '')));
+      const scenario = nextScenario() ?? { type: 'answer' };
+      if (scenario.type === 'stall') return;
+      if (scenario.type === 'error') {
+        const model = String(request.json?.model ?? request.form?.get('model') ?? 'the model');
+        const headers: Record<string, string> =
+          scenario.retryAfter === undefined ? {} : { 'retry-after': scenario.retryAfter };
+        return sendJson(
+          response,
+          scenario.status,
+          scenario.status === 429 ? rateLimited(model) : serverError,
+          headers,
+        );
+      }
+      if (path === '/v1/audio/transcriptions') return sendJson(response, 200, FAKE_OPENAI_TRANSCRIPT);
+      const input = typeof request.json?.input === 'string' ? request.json.input : '';
+      response.writeHead(200, { 'content-type': 'audio/pcm' });
+      response.end(tone(input.length * SECONDS_PER_CHARACTER));
+    },
+  });
+  return { ...server, baseUrl: `${server.origin}/v1` };
 }
 
 /** A 330 Hz tone at 24 kHz, signed 16-bit little-endian. */
@@ -152,20 +125,4 @@ function tone(seconds: number): Buffer {
     );
   }
   return bytes;
-}
-
-function sendJson(
-  response: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const part of request) parts.push(part as Buffer);
-  return Buffer.concat(parts);
 }
