@@ -177,7 +177,7 @@ describe.runIf(runs)('two cai processes on one PostgreSQL and one Redis', () => 
     expect(admitted).toBe('connected');
   });
 
-  it('closes on node B the signaling socket of a key revoked through node A', async () => {
+  it('closes on node B the signaling and doc 000 sockets of a key revoked through node A', async () => {
     const company = await createCompany('revoked');
     const created = await request(nodeA, `/api/v1/admin/tenants/${company.tenantId}/keys`, {
       method: 'POST',
@@ -185,9 +185,20 @@ describe.runIf(runs)('two cai processes on one PostgreSQL and one Redis', () => 
     });
     const { key_id: keyId, api_key: apiKey } = (await created.json()) as { key_id: string; api_key: string };
     const doomed = await connect(nodeB, 'doomed', { tenantId: company.tenantId, apiKey }).joined();
+    const completions = new WebSocket(
+      `${nodeB.baseUrl.replace('http', 'ws')}/?api_key=${encodeURIComponent(apiKey)}&orgId=${company.tenantId}`,
+    );
+    await new Promise<void>((resolve, reject) => {
+      completions.once('message', () => resolve());
+      completions.once('error', reject);
+    });
+    const completionsClosed = new Promise<number>((resolve) =>
+      completions.on('close', (code) => resolve(code)),
+    );
     const revoked = await request(nodeA, `/api/v1/admin/keys/${keyId}`, { method: 'DELETE', key: ADMIN_KEY });
     expect(revoked.status).toBe(200);
     expect((await doomed.closed).code).toBe(1008);
+    expect(await completionsClosed).toBe(1008);
   });
 
   it('closes the older connection of a peer id that connects again on the other node', async () => {
