@@ -33,6 +33,13 @@ describe('the results table', () => {
     expect(table.split('\n')[3]).toContain('2 ms');
   });
 
+  it('shows the bare relay column only when some row has a floor figure', () => {
+    expect(formatTable([row({ peer: '2 ms' })]).split('\n')[0]).not.toContain('bare relay');
+    const table = formatTable([row({ peer: '2 ms' }), row({ floor: '0.7 ms' })]);
+    expect(table.split('\n')[0]).toMatch(/cai\s+portkey\s+bare relay\s+direct/);
+    expect(table.split('\n')[3]).toContain('0.7 ms');
+  });
+
   it('escapes pipes in Markdown cells', () => {
     expect(formatMarkdownTable([row({ metric: 'a | b' })])).toContain('a \\| b');
   });

@@ -7,6 +7,8 @@ export interface ResultRow {
   cai: string;
   /** The same figure for the peer gateway (Portkey) in the same run; absent where it has none. */
   peer?: string;
+  /** The same figure for the bare relay (the floor of one Node hop) in the same run; absent where it has none. */
+  floor?: string;
   direct: string;
   /** cai against direct: a ratio (`1.04×`) or a difference (`+0.31 ms`). */
   comparison: string;
@@ -29,16 +31,17 @@ const HEADERS: Column[] = [
   ['metric', 'metric'],
   ['cai', 'cai'],
   ['peer', 'portkey'],
+  ['floor', 'bare relay'],
   ['direct', 'direct'],
   ['comparison', 'cai vs direct'],
   ['goal', 'goal'],
   ['met', 'met?'],
 ];
 
-/** The peer column only where some row has a peer figure. */
+/** The peer and floor columns only where some row has such a figure. */
 function columnsFor(rows: readonly ResultRow[]): Column[] {
-  const withPeer = rows.some((row) => row.peer !== undefined);
-  return HEADERS.filter(([key]) => key !== 'peer' || withPeer);
+  const optional = new Set<keyof ResultRow>(['peer', 'floor']);
+  return HEADERS.filter(([key]) => !optional.has(key) || rows.some((row) => row[key] !== undefined));
 }
 
 function cells(rows: readonly ResultRow[]): { headers: string[]; body: string[][] } {

@@ -1,4 +1,5 @@
 import { Agent } from 'node:http';
+import { startBareRelay, type BareRelayProcess } from '../lib/bare-relay-process.ts';
 import { openCaiWs, type CaiWsConnection } from '../lib/cai-ws-client.ts';
 import { promptFor } from '../lib/tokens.ts';
 import type { StreamFigures } from '../lib/stream-figures.ts';
@@ -11,10 +12,12 @@ import {
   mostConcurrentRow,
   warmUp,
 } from './streaming-comparison.ts';
-import type { LoadLevel, Scenario } from './scenario.ts';
+import type { BenchContext, LoadLevel, Scenario } from './scenario.ts';
 
 // Doc 000's `WS /`: one connection per worker (opened before the clock starts), `COMPLETION` in,
-// `COMPLETION_CHUNK`s out, against the same stream taken from the upstream directly over SSE.
+// `COMPLETION_CHUNK`s out, against the same stream taken from the upstream directly over SSE, and
+// beside it the bare relay (bench/upstream/bare-relay-main.ts): the same protocol relayed by a
+// Node process that does nothing else, the floor of any Node hop on this machine.
 
 export const NOT_SERVED = 'not run: doc 000 not served yet';
 
@@ -46,46 +49,52 @@ export const streamWs: Scenario = {
       }),
     );
     probe.close();
+    const relay = await startBareRelay({ upstreamBaseUrl: context.upstream.baseUrl }).catch(
+      (error: unknown) => {
+        context.log(`stream-ws: the bare relay did not start (${(error as Error).message})`);
+        return undefined;
+      },
+    );
     const rows: ResultRow[] = [];
-    const figures: Array<{ concurrency: number; direct: StreamFigures; cai: StreamFigures }> = [];
-    const levelsMeasured: Array<{ level: LoadLevel; direct: StreamFigures; cai: StreamFigures }> = [];
-    for (const level of context.parameters.levels) {
-      context.log(`stream-ws: concurrency ${level.concurrency}, direct`);
-      const direct = await measureDirect(context, level);
-      context.log(`stream-ws: concurrency ${level.concurrency}, opening ${level.concurrency} connections`);
-      const connections: CaiWsConnection[] = [];
-      try {
-        for (let opened = 0; opened < level.concurrency; opened += 100) {
-          const batch = Math.min(100, level.concurrency - opened);
-          connections.push(
-            ...(await Promise.all(
-              Array.from({ length: batch }, () =>
-                openCaiWs({ port: cai.port, apiKey: cai.apiKey, tenantId: cai.tenantId, timeoutMs: 10_000 }),
-              ),
-            )),
-          );
-        }
+    const figures: Array<{
+      concurrency: number;
+      direct: StreamFigures;
+      cai: StreamFigures;
+      floor: StreamFigures | null;
+    }> = [];
+    const levelsMeasured: Array<{
+      level: LoadLevel;
+      direct: StreamFigures;
+      cai: StreamFigures;
+      floor?: StreamFigures;
+    }> = [];
+    try {
+      if (relay) await warmUpRelay(context, relay);
+      for (const level of context.parameters.levels) {
+        context.log(`stream-ws: concurrency ${level.concurrency}, direct`);
+        const direct = await measureDirect(context, level);
         context.log(`stream-ws: concurrency ${level.concurrency}, cai`);
-        const measured = await measureLevel({
-          context,
-          level,
-          cai,
-          streamOnce: ({ worker, requestId, tracker }) =>
-            (connections[worker] as CaiWsConnection).complete({
-              requestId,
-              prompt: promptFor(requestId),
-              tracker,
-              timeoutMs: context.parameters.streamTimeoutMs,
-            }),
-        });
-        figures.push({ concurrency: level.concurrency, direct, cai: measured });
-        levelsMeasured.push({ level, direct, cai: measured });
+        const measured = await measureOverSockets({ context, level, server: cai });
+        let floor: StreamFigures | undefined;
+        if (relay) {
+          context.log(`stream-ws: concurrency ${level.concurrency}, bare relay`);
+          floor = await measureOverSockets({ context, level, server: relay });
+        }
+        figures.push({ concurrency: level.concurrency, direct, cai: measured, floor: floor ?? null });
+        levelsMeasured.push({ level, direct, cai: measured, ...(floor ? { floor } : {}) });
         rows.push(
-          ...comparisonRows({ label: 'ws', level, cai: measured, direct, paceMs: context.parameters.paceMs }),
+          ...comparisonRows({
+            label: 'ws',
+            level,
+            cai: measured,
+            direct,
+            ...(floor ? { floor } : {}),
+            paceMs: context.parameters.paceMs,
+          }),
         );
-      } finally {
-        for (const connection of connections) connection.close();
       }
+    } finally {
+      await relay?.stop();
     }
     rows.push(
       mostConcurrentRow({ label: 'ws', measured: levelsMeasured, paceMs: context.parameters.paceMs }),
@@ -93,3 +102,65 @@ export const streamWs: Scenario = {
     return { name: this.name, rows, figures };
   },
 };
+
+/** One level over doc 000 sockets to `server` (cai, or the bare relay), opened before the clock starts. */
+async function measureOverSockets(options: {
+  context: BenchContext;
+  level: LoadLevel;
+  server: { port: number; cpuSeconds(): number; apiKey?: string; tenantId?: string };
+}): Promise<StreamFigures> {
+  const { context, level, server } = options;
+  const connections: CaiWsConnection[] = [];
+  try {
+    for (let opened = 0; opened < level.concurrency; opened += 100) {
+      const batch = Math.min(100, level.concurrency - opened);
+      connections.push(
+        ...(await Promise.all(
+          Array.from({ length: batch }, () =>
+            openCaiWs({
+              port: server.port,
+              apiKey: server.apiKey ?? 'none',
+              tenantId: server.tenantId ?? 'none',
+              timeoutMs: 10_000,
+            }),
+          ),
+        )),
+      );
+    }
+    return await measureLevel({
+      context,
+      level,
+      cai: server,
+      streamOnce: ({ worker, requestId, tracker }) =>
+        (connections[worker] as CaiWsConnection).complete({
+          requestId,
+          prompt: promptFor(requestId),
+          tracker,
+          timeoutMs: context.parameters.streamTimeoutMs,
+        }),
+    });
+  } finally {
+    for (const connection of connections) connection.close();
+  }
+}
+
+async function warmUpRelay(context: BenchContext, relay: BareRelayProcess): Promise<void> {
+  const connection = await openCaiWs({
+    port: relay.port,
+    apiKey: 'none',
+    tenantId: 'none',
+    timeoutMs: 5_000,
+  });
+  try {
+    await warmUp(context, ({ requestId, tracker }) =>
+      connection.complete({
+        requestId,
+        prompt: promptFor(requestId),
+        tracker,
+        timeoutMs: context.parameters.streamTimeoutMs,
+      }),
+    );
+  } finally {
+    connection.close();
+  }
+}

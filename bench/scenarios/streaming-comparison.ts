@@ -30,7 +30,8 @@ export async function measureLevel(options: {
   context: BenchContext;
   level: LoadLevel;
   streamOnce: StreamOnce;
-  cai?: CaiServer;
+  /** The process under test (cai, or the bare relay), whose CPU is read; none for direct. */
+  cai?: Pick<CaiServer, 'cpuSeconds'>;
 }): Promise<StreamFigures> {
   const { context, level, cai } = options;
   await context.upstream.takeTimings();
@@ -120,24 +121,34 @@ export function keptPace(figures: StreamFigures, level: LoadLevel, paceMs: numbe
 /** The most concurrent streams, among the levels run, that kept pace (keptPace), cai and direct. */
 export function mostConcurrentRow(options: {
   label: string;
-  measured: ReadonlyArray<{ level: LoadLevel; cai: StreamFigures; direct: StreamFigures }>;
+  measured: ReadonlyArray<{
+    level: LoadLevel;
+    cai: StreamFigures;
+    direct: StreamFigures;
+    floor?: StreamFigures;
+  }>;
   paceMs: number;
 }): ResultRow {
   const { measured, paceMs } = options;
-  const most = (pick: 'cai' | 'direct') =>
+  const most = (pick: 'cai' | 'direct' | 'floor') =>
     Math.max(
       0,
-      ...measured
-        .filter((entry) => keptPace(entry[pick], entry.level, paceMs))
-        .map((entry) => entry.level.concurrency),
+      ...measured.flatMap((entry) => {
+        const figures = entry[pick];
+        return figures !== undefined && keptPace(figures, entry.level, paceMs)
+          ? [entry.level.concurrency]
+          : [];
+      }),
     );
   const cai = most('cai');
   const direct = most('direct');
+  const withFloor = measured.some((entry) => entry.floor !== undefined);
   const levels = measured.map((entry) => entry.level.concurrency).join(', ');
   return {
     scenario: `${options.label} (levels ${levels})`,
     metric: `most streams with every token and gap p99 ≤ ${GAP_GOAL_RATIO}× pace`,
     cai: String(cai),
+    ...(withFloor ? { floor: String(most('floor')) } : {}),
     direct: String(direct),
     comparison: direct > 0 ? formatRatio(cai / direct) : 'n/a',
     goal: `≥ ${DELIVERY_GOAL_CONCURRENCY}`,
@@ -150,16 +161,22 @@ export function comparisonRows(options: {
   level: LoadLevel;
   cai: StreamFigures;
   direct: StreamFigures;
+  /** The bare relay at the same level: the floor of one Node hop (doc 000 only). */
+  floor?: StreamFigures;
   paceMs: number;
 }): ResultRow[] {
-  const { label, level, cai, direct, paceMs } = options;
+  const { label, level, cai, direct, floor, paceMs } = options;
   const scenario = `${label} c=${level.concurrency}`;
   const latencyGoals = level.concurrency <= LATENCY_GOAL_MAX_CONCURRENCY;
   const deliveryGoal = level.concurrency >= DELIVERY_GOAL_CONCURRENCY;
-  const row = (fields: Omit<ResultRow, 'scenario' | 'goal' | 'met'> & Partial<ResultRow>): ResultRow => ({
+  const row = (
+    fields: Omit<ResultRow, 'scenario' | 'goal' | 'met'> & Partial<ResultRow>,
+    floorCell?: (figures: StreamFigures) => string,
+  ): ResultRow => ({
     scenario,
     goal: '',
     met: '',
+    ...(floor !== undefined && floorCell !== undefined ? { floor: floorCell(floor) } : {}),
     ...fields,
   });
   const added = (pick: (figures: StreamFigures) => number) => pick(cai) - pick(direct);
@@ -170,97 +187,125 @@ export function comparisonRows(options: {
   const gapRatio = cai.gap.p99 / paceMs;
   const percent = (figures: StreamFigures) =>
     `${figures.tokensDelivered}/${figures.tokensExpected} (${((100 * figures.tokensDelivered) / Math.max(1, figures.tokensExpected)).toFixed(2)}%)`;
+  const cpuPerToken = (figures: StreamFigures) =>
+    figures.caiCpuSeconds === undefined
+      ? 'n/a'
+      : `${((1e6 * figures.caiCpuSeconds) / Math.max(1, figures.tokensDelivered)).toFixed(0)} µs`;
   return [
-    row({
-      metric: 'first token p50',
-      cai: formatMs(cai.firstToken.p50),
-      direct: formatMs(direct.firstToken.p50),
-      comparison: formatAdded(added((figures) => figures.firstToken.p50)),
-    }),
-    row({
-      metric: 'first token p99',
-      cai: formatMs(cai.firstToken.p99),
-      direct: formatMs(direct.firstToken.p99),
-      ...(latencyGoals
-        ? {
-            comparison: formatAdded(addedP99) + firstTokenVerdict.note,
-            goal: `added ≤ ${FIRST_TOKEN_GOAL_MS} ms`,
-            met: firstTokenVerdict.met,
-          }
-        : { comparison: formatAdded(addedP99) }),
-    }),
-    row({
-      metric: 'first-token overhead p50 (paired)',
-      cai: formatMs(cai.firstTokenOverhead.p50),
-      direct: formatMs(direct.firstTokenOverhead.p50),
-      comparison: formatAdded(added((figures) => figures.firstTokenOverhead.p50)),
-    }),
-    row({
-      metric: 'first-token overhead p99 (paired)',
-      cai: formatMs(cai.firstTokenOverhead.p99),
-      direct: formatMs(direct.firstTokenOverhead.p99),
-      comparison: formatAdded(added((figures) => figures.firstTokenOverhead.p99)),
-    }),
-    row({
-      metric: 'per-token latency p99 (upstream → client)',
-      cai: formatMs(cai.tokenLatency.p99),
-      direct: formatMs(direct.tokenLatency.p99),
-      ...(latencyGoals
-        ? {
-            comparison: formatAddedMicros(addedPerToken) + perTokenVerdict.note,
-            goal: `added ≤ ${Math.round(PER_TOKEN_GOAL_MS * 1000)} µs`,
-            met: perTokenVerdict.met,
-          }
-        : { comparison: formatAddedMicros(addedPerToken) }),
-    }),
-    row({
-      metric: 'gap p99 / pace (p50 / pace)',
-      cai: `${formatRatio(gapRatio)} (${formatRatio(cai.gap.p50 / paceMs)})`,
-      direct: `${formatRatio(direct.gap.p99 / paceMs)} (${formatRatio(direct.gap.p50 / paceMs)})`,
-      comparison: formatRatio(cai.gap.p99 / direct.gap.p99),
-      // Tokens that queued and then arrived in bursts have tiny gaps: the goal also asks that the
-      // median gap kept the upstream's rhythm (keptPace).
-      ...(deliveryGoal
-        ? {
-            goal: `≤ ${GAP_GOAL_RATIO}× (p50 ≥ ${KEPT_RHYTHM_RATIO}×)`,
-            met: verdict(gapRatio <= GAP_GOAL_RATIO && cai.gap.p50 >= KEPT_RHYTHM_RATIO * paceMs),
-          }
-        : {}),
-    }),
-    row({
-      metric: 'CPU per token (cai; upstream)',
-      cai:
-        cai.caiCpuSeconds === undefined
-          ? 'n/a'
-          : `${((1e6 * cai.caiCpuSeconds) / Math.max(1, cai.tokensDelivered)).toFixed(0)} µs`,
-      direct: `${((1e6 * direct.upstreamCpuSeconds) / Math.max(1, direct.tokensDelivered)).toFixed(0)} µs (upstream)`,
-      comparison: '',
-    }),
-    row({
-      metric: 'peak concurrent streams',
-      cai: String(cai.peakInFlight),
-      direct: String(direct.peakInFlight),
-      comparison: '',
-    }),
-    row({
-      metric: 'tokens delivered / expected',
-      cai: percent(cai),
-      direct: percent(direct),
-      comparison: formatRatio(
-        cai.tokensDelivered /
-          Math.max(1, cai.tokensExpected) /
-          (direct.tokensDelivered / Math.max(1, direct.tokensExpected)),
-      ),
-      ...(deliveryGoal
-        ? {
-            goal: 'all',
-            met: verdict(
-              cai.tokensDelivered === cai.tokensExpected &&
-                cai.tokensExpected > 0 &&
-                cai.peakInFlight >= level.concurrency,
-            ),
-          }
-        : {}),
-    }),
+    row(
+      {
+        metric: 'first token p50',
+        cai: formatMs(cai.firstToken.p50),
+        direct: formatMs(direct.firstToken.p50),
+        comparison: formatAdded(added((figures) => figures.firstToken.p50)),
+      },
+      (figures) => formatMs(figures.firstToken.p50),
+    ),
+    row(
+      {
+        metric: 'first token p99',
+        cai: formatMs(cai.firstToken.p99),
+        direct: formatMs(direct.firstToken.p99),
+        ...(latencyGoals
+          ? {
+              comparison: formatAdded(addedP99) + firstTokenVerdict.note,
+              goal: `added ≤ ${FIRST_TOKEN_GOAL_MS} ms`,
+              met: firstTokenVerdict.met,
+            }
+          : { comparison: formatAdded(addedP99) }),
+      },
+      (figures) => formatMs(figures.firstToken.p99),
+    ),
+    row(
+      {
+        metric: 'first-token overhead p50 (paired)',
+        cai: formatMs(cai.firstTokenOverhead.p50),
+        direct: formatMs(direct.firstTokenOverhead.p50),
+        comparison: formatAdded(added((figures) => figures.firstTokenOverhead.p50)),
+      },
+      (figures) => formatMs(figures.firstTokenOverhead.p50),
+    ),
+    row(
+      {
+        metric: 'first-token overhead p99 (paired)',
+        cai: formatMs(cai.firstTokenOverhead.p99),
+        direct: formatMs(direct.firstTokenOverhead.p99),
+        comparison: formatAdded(added((figures) => figures.firstTokenOverhead.p99)),
+      },
+      (figures) => formatMs(figures.firstTokenOverhead.p99),
+    ),
+    row(
+      {
+        metric: 'per-token latency p99 (upstream → client)',
+        cai: formatMs(cai.tokenLatency.p99),
+        direct: formatMs(direct.tokenLatency.p99),
+        ...(latencyGoals
+          ? {
+              comparison: formatAddedMicros(addedPerToken) + perTokenVerdict.note,
+              goal: `added ≤ ${Math.round(PER_TOKEN_GOAL_MS * 1000)} µs`,
+              met: perTokenVerdict.met,
+            }
+          : { comparison: formatAddedMicros(addedPerToken) }),
+      },
+      (figures) => formatMs(figures.tokenLatency.p99),
+    ),
+    row(
+      {
+        metric: 'gap p99 / pace (p50 / pace)',
+        cai: `${formatRatio(gapRatio)} (${formatRatio(cai.gap.p50 / paceMs)})`,
+        direct: `${formatRatio(direct.gap.p99 / paceMs)} (${formatRatio(direct.gap.p50 / paceMs)})`,
+        comparison: formatRatio(cai.gap.p99 / direct.gap.p99),
+        // Tokens that queued and then arrived in bursts have tiny gaps: the goal also asks that the
+        // median gap kept the upstream's rhythm (keptPace).
+        ...(deliveryGoal
+          ? {
+              goal: `≤ ${GAP_GOAL_RATIO}× (p50 ≥ ${KEPT_RHYTHM_RATIO}×)`,
+              met: verdict(gapRatio <= GAP_GOAL_RATIO && cai.gap.p50 >= KEPT_RHYTHM_RATIO * paceMs),
+            }
+          : {}),
+      },
+      (figures) => `${formatRatio(figures.gap.p99 / paceMs)} (${formatRatio(figures.gap.p50 / paceMs)})`,
+    ),
+    row(
+      {
+        metric: 'CPU per token (cai; upstream)',
+        cai: cpuPerToken(cai),
+        direct: `${((1e6 * direct.upstreamCpuSeconds) / Math.max(1, direct.tokensDelivered)).toFixed(0)} µs (upstream)`,
+        comparison: '',
+      },
+      cpuPerToken,
+    ),
+    row(
+      {
+        metric: 'peak concurrent streams',
+        cai: String(cai.peakInFlight),
+        direct: String(direct.peakInFlight),
+        comparison: '',
+      },
+      (figures) => String(figures.peakInFlight),
+    ),
+    row(
+      {
+        metric: 'tokens delivered / expected',
+        cai: percent(cai),
+        direct: percent(direct),
+        comparison: formatRatio(
+          cai.tokensDelivered /
+            Math.max(1, cai.tokensExpected) /
+            (direct.tokensDelivered / Math.max(1, direct.tokensExpected)),
+        ),
+        ...(deliveryGoal
+          ? {
+              goal: 'all',
+              met: verdict(
+                cai.tokensDelivered === cai.tokensExpected &&
+                  cai.tokensExpected > 0 &&
+                  cai.peakInFlight >= level.concurrency,
+              ),
+            }
+          : {}),
+      },
+      percent,
+    ),
   ];
 }
