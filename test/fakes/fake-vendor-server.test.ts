@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText } from 'ai';
@@ -66,5 +67,41 @@ describe('fake vendor servers', () => {
     await server.close();
     await reader.read().catch(() => undefined);
     expect(server.requests[0]?.closedByClient).toBe(false);
+  });
+
+  it('send a raw scenario byte for byte, a write at a time, and number the connections', async () => {
+    const server = await startFakeOpenAiServer();
+    try {
+      const split = Buffer.from('data: "é"\n\n');
+      server.enqueue(
+        { type: 'raw', writes: [split.subarray(0, 8), split.subarray(8)] },
+        { type: 'raw', status: 503, writes: ['{"error":{"message":"busy"}}'] },
+      );
+      const agent = new Agent({ keepAlive: true });
+      const post = (body: unknown) =>
+        new Promise<{ status: number; pieces: Buffer[] }>((resolve, reject) => {
+          const outgoing = request(
+            `${server.baseUrl}/chat/completions`,
+            { method: 'POST', agent },
+            (response) => {
+              const pieces: Buffer[] = [];
+              response.on('data', (piece: Buffer) => pieces.push(piece));
+              response.on('end', () => resolve({ status: response.statusCode ?? 0, pieces }));
+            },
+          );
+          outgoing.on('error', reject);
+          outgoing.end(JSON.stringify(body));
+        });
+      const streamed = await post({ stream: true });
+      expect(streamed.status).toBe(200);
+      expect(streamed.pieces.map((piece) => piece.length)).toEqual([8, split.length - 8]);
+      expect(Buffer.concat(streamed.pieces).toString()).toBe('data: "é"\n\n');
+      const refused = await post({});
+      expect(refused.status).toBe(503);
+      expect(server.requests.map((recorded) => recorded.connection)).toEqual([1, 1]);
+      agent.destroy();
+    } finally {
+      await server.close();
+    }
   });
 });

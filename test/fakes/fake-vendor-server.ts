@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
 // A local HTTP server that speaks one vendor's streaming wire format (the dialect), with a script of
@@ -25,7 +25,19 @@ export type FakeScenario =
   /** `afterChunks` chunks, then silence with the socket kept open until the client leaves. */
   | { type: 'stall'; afterChunks: number; chunks?: string[]; paceMs?: number }
   /** `afterChunks` chunks, one garbled SSE line, then the rest of the stream as normal. */
-  | { type: 'malformed'; afterChunks: number; chunks?: string[]; paceMs?: number };
+  | { type: 'malformed'; afterChunks: number; chunks?: string[]; paceMs?: number }
+  /**
+   * Exactly these bytes, each write on its own (`paceMs` apart, 5 by default, so that each reaches
+   * the client in its own TCP read), then the end of the response: for what a recorded stream never
+   * shows, such as a UTF-8 character or an SSE event split across packets.
+   */
+  | {
+      type: 'raw';
+      writes: Array<string | Uint8Array>;
+      status?: number;
+      contentType?: string;
+      paceMs?: number;
+    };
 
 export interface StreamFramesOptions {
   chunks: string[];
@@ -58,6 +70,8 @@ export interface RecordedRequest {
   closedByClient: boolean;
   /** Resolves when the client closes the connection before the server ended the response. */
   clientClosed: Promise<void>;
+  /** Which TCP connection carried it: 1, 2, … in the order they opened (a kept-alive one carries several). */
+  connection: number;
 }
 
 export type ScenarioSource = (request: { body: Record<string, unknown>; index: number }) => FakeScenario;
@@ -85,6 +99,9 @@ export async function startFakeVendorServer(dialect: WireDialect): Promise<FakeV
   const server = createServer((request, response) => {
     void handle(request, response).catch(() => response.destroy());
   });
+  const connections = new WeakMap<Socket, number>();
+  let connectionCount = 0;
+  server.on('connection', (socket: Socket) => connections.set(socket, (connectionCount += 1)));
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readJson(request);
@@ -105,6 +122,7 @@ export async function startFakeVendorServer(dialect: WireDialect): Promise<FakeV
       scenario,
       closedByClient: false,
       clientClosed: new Promise((resolve) => (resolveClosed = resolve)),
+      connection: connections.get(request.socket) ?? 0,
     };
     response.on('close', () => {
       if (serverEnded || response.writableFinished || closing) return;
@@ -157,6 +175,22 @@ async function answer(options: {
     if (scenario.retryAfterMs !== undefined) headers['retry-after-ms'] = String(scenario.retryAfterMs);
     response.writeHead(429, headers);
     response.end(dialect.rateLimitedBody);
+    return;
+  }
+  if (scenario.type === 'raw') {
+    response.writeHead(scenario.status ?? 200, {
+      'content-type':
+        scenario.contentType ?? (body.stream === true ? 'text/event-stream' : 'application/json'),
+    });
+    for (const bytes of scenario.writes) {
+      await delay(scenario.paceMs ?? 5);
+      if (response.destroyed) return;
+      await new Promise<void>((resolve, reject) =>
+        response.write(bytes, (error) => (error ? reject(error) : resolve())),
+      );
+    }
+    markServerEnded();
+    response.end();
     return;
   }
   if (scenario.type === 'server-error') {
