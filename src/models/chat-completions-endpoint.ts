@@ -1,0 +1,74 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
+
+// One provider's `POST {baseURL}/chat/completions` over node:http(s), with its own keep-alive agent:
+// connections stay open between calls, so a reply costs no TCP or TLS handshake. `lifo` reuses the
+// connection used last, the one least likely to have been closed by the server as idle.
+
+export interface ChatCompletionsEndpointOptions {
+  /** Includes the version path, as the vendors' SDKs take it (`https://api.openai.com/v1`). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …` when set (a local server may need none). */
+  apiKey?: string;
+}
+
+/** A request on its way: tear it down with `outgoing.destroy()`. */
+export interface ChatCompletionsCall {
+  outgoing: ClientRequest;
+  /** The response head; rejects when the connection fails before it arrives. */
+  response: Promise<IncomingMessage>;
+}
+
+export class ChatCompletionsEndpoint {
+  readonly url: string;
+  readonly #send: typeof httpRequest;
+  readonly #requestOptions: RequestOptions;
+  readonly #headers: Record<string, string>;
+
+  constructor(options: ChatCompletionsEndpointOptions) {
+    const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`);
+    const secure = url.protocol === 'https:';
+    const agentOptions = { keepAlive: true, maxSockets: Infinity, scheduling: 'lifo' as const };
+    this.url = url.href;
+    this.#send = secure ? httpsRequest : httpRequest;
+    this.#requestOptions = {
+      ...urlToHttpOptions(url),
+      method: 'POST',
+      agent: secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
+    };
+    this.#headers = {
+      'content-type': 'application/json',
+      // Vendors' support and abuse filters like to see who calls (the AI SDK says `ai-sdk/…`).
+      'user-agent': 'cai',
+      ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    };
+  }
+
+  post(body: string): ChatCompletionsCall {
+    const outgoing = this.#send({
+      ...this.#requestOptions,
+      headers: { ...this.#headers, 'content-length': String(Buffer.byteLength(body)) },
+    });
+    // The listener stays for the request's life: a socket error after the response head (the call
+    // torn down mid-stream) must not go unhandled; the response's reader sees it.
+    const response = new Promise<IncomingMessage>((resolve, reject) => {
+      outgoing.once('response', resolve);
+      outgoing.on('error', reject);
+    });
+    outgoing.end(body);
+    return { outgoing, response };
+  }
+}
+
+/** The whole body as text (UTF-8), at most `limit` characters of it. */
+export async function readText(response: IncomingMessage, limit = Infinity): Promise<string> {
+  response.setEncoding('utf8');
+  let text = '';
+  for await (const piece of response as AsyncIterable<string>) {
+    text += piece;
+    if (text.length > limit) return text.slice(0, limit);
+  }
+  return text;
+}
