@@ -89,6 +89,16 @@ const schema = z.object({
   GROQ_BASE_URL: optionalUrl,
   OLLAMA_API_KEY: optionalText,
   OLLAMA_BASE_URL: optionalUrl,
+  /**
+   * Which client speaks the Chat Completions wire (OpenAI, Cerebras, Groq, Ollama): cai's own on
+   * node:http (`direct`), or the AI SDK providers (`ai-sdk`), kept as an escape hatch.
+   */
+  CHAT_COMPLETIONS_CLIENT: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['direct', 'ai-sdk'], { message: 'expected direct or ai-sdk' }))
+    .default('direct'),
   DEFAULT_MODEL: optionalText,
   FALLBACK_MODELS: z
     .string()

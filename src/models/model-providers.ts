@@ -5,9 +5,17 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Config } from '../config.ts';
+import { AiSdkChatModel } from './ai-sdk-chat-model.ts';
+import { CHAT_COMPLETIONS_DIALECTS } from './chat-completions-dialect.ts';
+import type { ChatCompletionsDialect } from './chat-completions-dialect.ts';
+import { ChatCompletionsEndpoint } from './chat-completions-endpoint.ts';
+import { ChatCompletionsModel } from './chat-completions-model.ts';
+import type { ChatModel } from './chat-model.ts';
 
-// The vendors cai speaks to, each through its AI SDK provider, and what configures it. A base URL
-// includes the version path, as the vendors' SDKs take it (`http://127.0.0.1:11434/v1`).
+// The vendors cai speaks to, and what configures each. A base URL includes the version path, as the
+// vendors' SDKs take it (`http://127.0.0.1:11434/v1`). The four that speak the Chat Completions wire
+// go through cai's own client (chat-completions-model.ts) unless CHAT_COMPLETIONS_CLIENT=ai-sdk puts
+// them back on their AI SDK providers; Anthropic's Messages API always goes through the AI SDK.
 
 export interface ModelProvider {
   /** The `provider` part of `provider:model`. */
@@ -16,8 +24,8 @@ export interface ModelProvider {
   defaultModel: string;
   /** What the operator sets to enable it. */
   howToConfigure: string;
-  /** The provider's model factory, or undefined when it is not configured. */
-  create(config: Config): ((modelId: string) => LanguageModelV3) | undefined;
+  /** Makes the provider's models (named `provider:model`), or undefined when it is not configured. */
+  create(config: Config): ((modelId: string) => ChatModel) | undefined;
 }
 
 export const MODEL_PROVIDERS: readonly ModelProvider[] = [
@@ -28,9 +36,17 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
       'Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), then restart.',
     create: (config) => {
       if (!config.OPENAI_API_KEY) return undefined;
+      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
+        return chatCompletionsModels({
+          provider: 'openai',
+          baseUrl: config.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
+          apiKey: config.OPENAI_API_KEY,
+          dialect: CHAT_COMPLETIONS_DIALECTS.openai,
+        });
+      }
       // `.chat()`: the Chat Completions API, which every OpenAI-compatible server speaks (not the Responses API).
       const provider = createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL });
-      return (modelId) => provider.chat(modelId);
+      return aiSdkModels('openai', (modelId) => provider.chat(modelId));
     },
   },
   {
@@ -43,7 +59,7 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
         apiKey: config.ANTHROPIC_API_KEY,
         baseURL: config.ANTHROPIC_BASE_URL,
       });
-      return (modelId) => provider.messages(modelId);
+      return aiSdkModels('anthropic', (modelId) => provider.messages(modelId));
     },
   },
   {
@@ -52,8 +68,16 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
     howToConfigure: 'Set CEREBRAS_API_KEY (and optionally CEREBRAS_BASE_URL), then restart.',
     create: (config) => {
       if (!config.CEREBRAS_API_KEY) return undefined;
+      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
+        return chatCompletionsModels({
+          provider: 'cerebras',
+          baseUrl: config.CEREBRAS_BASE_URL ?? 'https://api.cerebras.ai/v1',
+          apiKey: config.CEREBRAS_API_KEY,
+          dialect: CHAT_COMPLETIONS_DIALECTS.cerebras,
+        });
+      }
       const provider = createCerebras({ apiKey: config.CEREBRAS_API_KEY, baseURL: config.CEREBRAS_BASE_URL });
-      return (modelId) => provider.languageModel(modelId);
+      return aiSdkModels('cerebras', (modelId) => provider.languageModel(modelId));
     },
   },
   {
@@ -62,8 +86,16 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
     howToConfigure: 'Set GROQ_API_KEY (and optionally GROQ_BASE_URL), then restart.',
     create: (config) => {
       if (!config.GROQ_API_KEY) return undefined;
+      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
+        return chatCompletionsModels({
+          provider: 'groq',
+          baseUrl: config.GROQ_BASE_URL ?? 'https://api.groq.com/openai/v1',
+          apiKey: config.GROQ_API_KEY,
+          dialect: CHAT_COMPLETIONS_DIALECTS.groq,
+        });
+      }
       const provider = createGroq({ apiKey: config.GROQ_API_KEY, baseURL: config.GROQ_BASE_URL });
-      return (modelId) => provider.languageModel(modelId);
+      return aiSdkModels('groq', (modelId) => provider.languageModel(modelId));
     },
   },
   {
@@ -73,13 +105,42 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
       'Set OLLAMA_BASE_URL (e.g. http://127.0.0.1:11434/v1, any OpenAI-compatible server) and OLLAMA_API_KEY if it needs one, then restart.',
     create: (config) => {
       if (!config.OLLAMA_BASE_URL) return undefined;
+      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
+        return chatCompletionsModels({
+          provider: 'ollama',
+          baseUrl: config.OLLAMA_BASE_URL,
+          apiKey: config.OLLAMA_API_KEY,
+          dialect: CHAT_COMPLETIONS_DIALECTS.openAiCompatible,
+        });
+      }
       const provider = createOpenAICompatible({
         name: 'ollama',
         baseURL: config.OLLAMA_BASE_URL,
         apiKey: config.OLLAMA_API_KEY,
         includeUsage: true,
       });
-      return (modelId) => provider.chatModel(modelId);
+      return aiSdkModels('ollama', (modelId) => provider.chatModel(modelId));
     },
   },
 ];
+
+/** Models of one Chat Completions provider: one endpoint, so one keep-alive agent, for all of them. */
+function chatCompletionsModels(options: {
+  provider: string;
+  baseUrl: string;
+  apiKey: string | undefined;
+  dialect: ChatCompletionsDialect;
+}): (modelId: string) => ChatModel {
+  const { provider, dialect } = options;
+  const endpoint = new ChatCompletionsEndpoint({ baseUrl: options.baseUrl, apiKey: options.apiKey });
+  return (modelId) =>
+    new ChatCompletionsModel({ name: `${provider}:${modelId}`, provider, modelId, endpoint, dialect });
+}
+
+function aiSdkModels(
+  provider: string,
+  languageModel: (modelId: string) => LanguageModelV3,
+): (modelId: string) => ChatModel {
+  return (modelId) =>
+    new AiSdkChatModel({ name: `${provider}:${modelId}`, provider, model: languageModel(modelId) });
+}

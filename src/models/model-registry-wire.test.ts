@@ -67,6 +67,22 @@ describe('ModelRegistry on the wire', () => {
     expect(request.headers['x-api-key']).toBe('sk-ant-test');
   });
 
+  it('speaks the same requests through the AI SDK providers with CHAT_COMPLETIONS_CLIENT=ai-sdk', async () => {
+    const environment = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: openAiServer.baseUrl };
+    const direct = new ModelRegistry({ config: loadConfig(environment) });
+    const aiSdk = new ModelRegistry({
+      config: loadConfig({ ...environment, CHAT_COMPLETIONS_CLIENT: 'ai-sdk' }),
+    });
+    openAiServer.enqueue({ type: 'stream', chunks: ['Same'] }, { type: 'stream', chunks: ['Same'] });
+    const before = openAiServer.requests.length;
+    const [viaDirect, viaAiSdk] = [await textOf(direct.resolve('gpt')), await textOf(aiSdk.resolve('gpt'))];
+    expect(viaAiSdk).toEqual(viaDirect);
+    const [directRequest, aiSdkRequest] = openAiServer.requests.slice(before);
+    expect(aiSdkRequest!.body).toEqual(directRequest!.body);
+    expect(aiSdkRequest!.headers['user-agent']).toMatch(/ai-sdk/);
+    expect(directRequest!.headers['user-agent']).toBe('cai');
+  });
+
   it('falls back to FALLBACK_MODELS when the requested model fails', async () => {
     const models = new ModelRegistry({
       config: loadConfig({

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { AppError } from '../core/errors.ts';
 import { AiSdkChatModel } from './ai-sdk-chat-model.ts';
+import { ChatCompletionsModel } from './chat-completions-model.ts';
 import { ModelRegistry } from './model-registry.ts';
 import { OfflineChatModel } from './offline-chat-model.ts';
 
@@ -54,13 +55,33 @@ describe('ModelRegistry', () => {
     expect(models.resolve().name).toBe('cerebras:qwen-3-32b');
   });
 
-  it('resolves provider:model names to AI SDK models', () => {
+  it("resolves provider:model names to cai's own Chat Completions client", () => {
     const models = registry({ OPENAI_API_KEY: 'o' });
     const model = models.model('openai:gpt-4.1-nano');
-    expect(model).toBeInstanceOf(AiSdkChatModel);
+    expect(model).toBeInstanceOf(ChatCompletionsModel);
     expect(model.name).toBe('openai:gpt-4.1-nano');
     expect(model.provider).toBe('openai');
     expect(models.model('OpenAI:gpt-4.1-nano')).toBe(model);
+  });
+
+  it('puts the Chat Completions providers on the AI SDK with CHAT_COMPLETIONS_CLIENT=ai-sdk; Anthropic is always there', () => {
+    const keys = { OPENAI_API_KEY: 'o', CEREBRAS_API_KEY: 'c', GROQ_API_KEY: 'g', ANTHROPIC_API_KEY: 'a' };
+    const names = ['openai:gpt-4o', 'cerebras:llama3.1-8b', 'groq:llama-3.1-8b-instant', 'ollama:llama3.2'];
+    const direct = registry({ ...keys, OLLAMA_BASE_URL: 'http://127.0.0.1:11434/v1' });
+    const aiSdk = registry({
+      ...keys,
+      OLLAMA_BASE_URL: 'http://127.0.0.1:11434/v1',
+      CHAT_COMPLETIONS_CLIENT: 'AI-SDK',
+    });
+    for (const name of names) {
+      expect(direct.model(name), name).toBeInstanceOf(ChatCompletionsModel);
+      expect(aiSdk.model(name), name).toBeInstanceOf(AiSdkChatModel);
+      expect(aiSdk.model(name).name).toBe(name);
+    }
+    expect(direct.model('anthropic:claude-3-5-haiku-latest')).toBeInstanceOf(AiSdkChatModel);
+    expect(() => loadConfig({ CHAT_COMPLETIONS_CLIENT: 'fetch' })).toThrow(
+      /CHAT_COMPLETIONS_CLIENT: expected direct or ai-sdk/,
+    );
   });
 
   it("resolves a bare provider to that provider's default model", () => {

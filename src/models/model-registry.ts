@@ -1,7 +1,5 @@
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Config } from '../config.ts';
 import { AppError } from '../core/errors.ts';
-import { AiSdkChatModel } from './ai-sdk-chat-model.ts';
 import type { ChatModel } from './chat-model.ts';
 import { MODEL_PROVIDERS } from './model-providers.ts';
 import type { ModelProvider } from './model-providers.ts';
@@ -35,7 +33,7 @@ const DEFAULT_NAMES = new Set(['', 'default']);
 export class ModelRegistry {
   readonly #config: Config;
   readonly #options: ModelRegistryOptions;
-  readonly #factories = new Map<string, (modelId: string) => LanguageModelV3>();
+  readonly #factories = new Map<string, (modelId: string) => ChatModel>();
   readonly #models = new Map<string, ChatModel>();
   /** Set while list() runs: its probing errors are discarded, so they need not (and must not) list again. */
   #listing = false;
@@ -85,11 +83,7 @@ export class ModelRegistry {
     const provider = qualified.slice(0, separator);
     const factory = this.#factories.get(provider);
     if (!factory) throw this.#notConfigured(provider, qualified);
-    const model = new AiSdkChatModel({
-      name: qualified,
-      provider,
-      model: factory(qualified.slice(separator + 1)),
-    });
+    const model = factory(qualified.slice(separator + 1));
     this.#models.set(qualified, model);
     return model;
   }
