@@ -33,7 +33,8 @@ export interface VoiceHealth {
 
 /** Makes a detector per voice session (each holds its own recurrent state); one probe answers for all. */
 export interface VoiceActivityDetectorFactory extends ChecksAvailability {
-  create(): VoiceActivityDetector;
+  /** May load the engine first (Silero loads its model on first use), and fail if it cannot. */
+  create(): VoiceActivityDetector | Promise<VoiceActivityDetector>;
 }
 
 export interface VoiceEnginesOptions {
@@ -120,7 +121,7 @@ export class VoiceEngines {
   /** A fresh detector for one voice session. */
   async requireVoiceActivityDetector(): Promise<VoiceActivityDetector> {
     await this.#require(this.#voiceActivityDetection);
-    return this.#voiceActivityDetection.create();
+    return await this.#voiceActivityDetection.create();
   }
 
   async #require(engine: ChecksAvailability): Promise<void> {
@@ -181,7 +182,11 @@ export function sileroFactory(
 ): VoiceActivityDetectorFactory {
   const probe = new SileroVoiceActivityDetector(options);
   return {
-    create: () => new SileroVoiceActivityDetector(options),
+    async create() {
+      const detector = new SileroVoiceActivityDetector(options);
+      await detector.prepare();
+      return detector;
+    },
     availability: () => probe.availability(),
   };
 }

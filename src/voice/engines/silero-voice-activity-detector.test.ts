@@ -1,8 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../core/errors.ts';
 import { missingExecutables } from '../engine-test-support.ts';
 import type { VoiceActivityEvent } from '../voice-activity-detector.ts';
+import { defaultSileroModelPath, sileroModelState } from './silero-model.ts';
 import { SileroVoiceActivityDetector } from './silero-voice-activity-detector.ts';
 
 const SAMPLE_RATE = 16_000;
@@ -206,5 +210,44 @@ describe('SileroVoiceActivityDetector', () => {
       name: 'EngineUnavailableError',
       code: 'SERVICE_UNAVAILABLE',
     });
+  });
+});
+
+describe('SileroVoiceActivityDetector availability before and after first use', () => {
+  // Copies of the model under paths of their own: this process has loaded none of them yet.
+  const directory = mkdtempSync(path.join(tmpdir(), 'cai-silero-'));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('is reported available from its files without loading the model; the first use loads it', async () => {
+    const modelPath = path.join(directory, 'first-use.onnx');
+    copyFileSync(defaultSileroModelPath(), modelPath);
+    const detector = new SileroVoiceActivityDetector({ modelPath });
+    expect(await detector.availability()).toEqual({ available: true, engine: 'silero-vad' });
+    expect(sileroModelState(modelPath)).toEqual({ state: 'not loaded' });
+
+    const result = await detector.process(new Int16Array(512));
+    expect(result.probability).toBeLessThan(0.35);
+    expect(sileroModelState(modelPath)).toEqual({ state: 'loaded' });
+    expect(await detector.availability()).toEqual({ available: true, engine: 'silero-vad' });
+  });
+
+  it('reports a model that failed to load, and loads it again once it is fixed', async () => {
+    const modelPath = path.join(directory, 'broken.onnx');
+    writeFileSync(modelPath, 'not an ONNX model');
+    const detector = new SileroVoiceActivityDetector({ modelPath });
+    // Only loading tells these bytes from a model.
+    expect(await detector.availability()).toEqual({ available: true, engine: 'silero-vad' });
+    await expect(detector.prepare()).rejects.toMatchObject({
+      name: 'EngineUnavailableError',
+      code: 'SERVICE_UNAVAILABLE',
+    });
+    const failed = await detector.availability();
+    expect(failed).toMatchObject({ available: false, engine: 'silero-vad', install: 'npm install' });
+    expect(failed.reason).toBeTruthy();
+    expect(sileroModelState(modelPath)).toMatchObject({ state: 'failed' });
+
+    copyFileSync(defaultSileroModelPath(), modelPath);
+    expect(await detector.availability()).toEqual({ available: true, engine: 'silero-vad' });
+    expect(sileroModelState(modelPath)).toEqual({ state: 'loaded' });
   });
 });

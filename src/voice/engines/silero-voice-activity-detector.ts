@@ -12,8 +12,10 @@ import {
   defaultSileroModelPath,
   loadSileroModel,
   runSileroStep,
+  sileroModelState,
   type SileroModel,
 } from './silero-model.ts';
+import { findSileroInstallProblem } from './silero-install-check.ts';
 import { SileroTurnTracker } from './silero-turn-tracker.ts';
 
 /** The frame sizes Silero v4 was trained on at 16 kHz (32, 64 and 96 ms). */
@@ -105,18 +107,38 @@ export class SileroVoiceActivityDetector implements VoiceActivityDetector, Check
     this.#tracker.reset();
   }
 
+  /**
+   * Answered without loading the model while no voice has needed it (the files are checked
+   * instead); once a load has failed, by loading again, so that `/health` reports what the next
+   * voice session would meet and notices when the install is fixed.
+   */
   async availability(): Promise<EngineAvailability> {
+    const problem = await this.#problem();
+    return problem === undefined
+      ? { available: true, engine: SILERO_ENGINE }
+      : { available: false, engine: SILERO_ENGINE, reason: problem, install: SILERO_INSTALL };
+  }
+
+  /** Loads the model if no detector has yet: a voice session starts with frames it can process. */
+  async prepare(): Promise<void> {
     try {
       await this.#model();
-      return { available: true, engine: SILERO_ENGINE };
     } catch (error) {
-      return {
-        available: false,
-        engine: SILERO_ENGINE,
-        reason: error instanceof Error ? error.message : String(error),
-        install: SILERO_INSTALL,
-      };
+      throw new EngineUnavailableError({ engine: SILERO_ENGINE, install: SILERO_INSTALL, cause: error });
     }
+  }
+
+  async #problem(): Promise<string | undefined> {
+    let modelPath: string;
+    try {
+      modelPath = this.#modelFile();
+    } catch (error) {
+      return reasonOf(error);
+    }
+    const known = sileroModelState(modelPath);
+    if (known.state === 'loaded') return undefined;
+    if (known.state === 'not loaded') return findSileroInstallProblem(modelPath);
+    return this.#model().then(() => undefined, reasonOf);
   }
 
   async #step(samples: Float32Array): Promise<VoiceActivityResult> {
@@ -140,8 +162,16 @@ export class SileroVoiceActivityDetector implements VoiceActivityDetector, Check
   }
 
   #model(): Promise<SileroModel> {
-    return loadSileroModel(this.#modelPath ?? defaultSileroModelPath());
+    return loadSileroModel(this.#modelFile());
   }
+
+  #modelFile(): string {
+    return this.#modelPath ?? defaultSileroModelPath();
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function toFloat32(frame: Int16Array): Float32Array {
