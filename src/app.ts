@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { createAuthenticator } from './auth/authenticator.ts';
+import { CredentialCachingStore } from './auth/credential-cache.ts';
 import { jwtSettingsFrom } from './auth/jwt.ts';
 import { resolveJwtSecret } from './auth/jwt-secret.ts';
 import { createTenantAdmin } from './auth/tenant-admin.ts';
@@ -61,7 +62,11 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   // Settings that name a voice provider without its key stop the start before anything is opened.
   const voice = createVoiceEngines(config, { logger });
-  const store = await createStore({ url: config.DATABASE_URL, logger });
+  // Keys and tenants read on every request are kept for REVOCATION_CHECK_MS, the bound within
+  // which a revocation by another process is promised to take effect (docs/scaling.md).
+  const store = new CredentialCachingStore(await createStore({ url: config.DATABASE_URL, logger }), {
+    ttlMs: config.REVOCATION_CHECK_MS,
+  });
   const jwt = jwtSettingsFrom(config, await resolveJwtSecret(config));
   routeAiSdkWarnings(logger);
   const models = new ModelRegistry({
@@ -166,6 +171,7 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
     logger,
     subscribe: () =>
       revocations.onRevoked(({ keyId }) => {
+        store.forgetApiKey(keyId);
         wsLayer.closeKey(keyId);
       }),
   });

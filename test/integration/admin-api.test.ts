@@ -30,18 +30,36 @@ interface TenantLimits {
 }
 
 /** Runs the real `cai` CLI on this server's database and secret. */
-async function cai(...args: string[]): Promise<string> {
+function cai(...args: string[]): Promise<string> {
+  return caiOn(server, ...args);
+}
+
+async function caiOn(target: TestApp, ...args: string[]): Promise<string> {
   const { stdout } = await run(process.execPath, ['bin/cai.js', ...args], {
     cwd: join(import.meta.dirname, '..', '..'),
     env: {
       PATH: process.env.PATH ?? '',
-      DATABASE_URL: server.app.config.DATABASE_URL,
-      DATA_DIR: server.dataDir,
+      DATABASE_URL: target.app.config.DATABASE_URL,
+      DATA_DIR: target.dataDir,
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'silent',
     },
   });
   return stdout;
+}
+
+/** Sends `use()` until it is refused with 401 or `withinMs` has passed: the last status, and when. */
+async function untilRefused(
+  use: () => Promise<Response>,
+  withinMs: number,
+): Promise<{ status: number; afterMs: number }> {
+  const startedAt = Date.now();
+  for (;;) {
+    const { status } = await use();
+    const afterMs = Date.now() - startedAt;
+    if (status === 401 || afterMs >= withinMs) return { status, afterMs };
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 describe('admin endpoints without ADMIN_API_KEY', () => {
@@ -216,9 +234,45 @@ describe('the CLI and the admin API agree', () => {
     const chatId = ((await listed.json()) as { id: string }).id;
     expect((await server.request(`/api/v1/chats/${chatId}`, { key: tenant.apiKey })).status).toBe(200);
 
-    // Revoked by the CLI, refused by the server.
+    // Revoked by the CLI, refused by the server: within REVOCATION_CHECK_MS (5 s by default), since
+    // the server hears of another process's revocation through the store.
     await cai('key', 'revoke', created.key_id);
-    expect((await server.request('/api/v1/chats/user/cli', { key: created.api_key })).status).toBe(401);
+    const use = () => server.request('/api/v1/chats/user/cli', { key: created.api_key });
+    expect((await untilRefused(use, 5_000 + 1_000)).status).toBe(401);
+  });
+
+  it('a key revoked by the CLI is refused within REVOCATION_CHECK_MS; one revoked over REST at once', async () => {
+    const quick = await startTestApp({ REVOCATION_CHECK_MS: '300', LIMIT_REST_PER_MINUTE: '0' });
+    try {
+      const tenant = await quick.createTenant('revocations');
+      const use = (key: string) => quick.request('/api/v1/chats/user/u', { key });
+      const made = JSON.parse(await caiOn(quick, 'key', 'create', '--tenant', tenant.tenantId, '--json')) as {
+        key_id: string;
+        api_key: string;
+      };
+      expect((await use(made.api_key)).status).toBe(200);
+      await caiOn(quick, 'key', 'revoke', made.key_id);
+      // The revocation was stored before the CLI ended: from then, at most the bound and a request.
+      const refused = await untilRefused(() => use(made.api_key), 3_000);
+      expect(refused.status).toBe(401);
+      expect(refused.afterMs).toBeLessThan(300 + 500);
+
+      // Through this server's admin API: the very next request is refused.
+      const created = await quick.request(`/api/v1/admin/tenants/${tenant.tenantId}/keys`, {
+        method: 'POST',
+        key: TEST_ADMIN_KEY,
+      });
+      const second = (await created.json()) as { key_id: string; api_key: string };
+      expect((await use(second.api_key)).status).toBe(200);
+      const revoked = await quick.request(`/api/v1/admin/keys/${second.key_id}`, {
+        method: 'DELETE',
+        key: TEST_ADMIN_KEY,
+      });
+      expect(revoked.status).toBe(200);
+      expect((await use(second.api_key)).status).toBe(401);
+    } finally {
+      await quick.close();
+    }
   });
 
   it('REST sees a tenant, its limits and its tokens made by the CLI', async () => {

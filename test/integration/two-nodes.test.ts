@@ -199,6 +199,10 @@ describe.runIf(runs)('two cai processes on one PostgreSQL and one Redis', () => 
     expect(revoked.status).toBe(200);
     expect((await doomed.closed).code).toBe(1008);
     expect(await completionsClosed).toBe(1008);
+    // Node B had checked the key (for those sockets) and keeps it for REVOCATION_CHECK_MS (10
+    // minutes here), but the bus told it of the revocation: REST refuses the key at once too.
+    const afterRevocation = await request(nodeB, '/api/v1/chats/user/someone', { key: apiKey });
+    expect(afterRevocation.status).toBe(401);
   });
 
   it('closes the older connection of a peer id that connects again on the other node', async () => {
