@@ -1,0 +1,172 @@
+// CPU per non-streaming request of cai, for the two endpoints the non-streaming goals name, against
+// the benchmark's upstream answering a 1 KiB chat.completion at once. cai runs as the benchmark
+// runs it (bundled, its own process, a fresh SQLite file, limits lifted), so its CPU is read from
+// /proc and the client's never counts.
+//
+//   npx tsx bench/probes/request-cost.ts [requests] [--rounds N] [--concurrency N]
+//                                        [--against ROOT] [--profile DIR]
+//
+// Each round sends `requests` to each target in turn; the first round warms up, and the medians of
+// the others are printed last. With `--against ROOT` (another checkout, e.g. a clone at an older
+// commit, its node_modules linked to this one's) both versions are served side by side and take
+// turns, so that a busy machine weighs on both alike: the paired difference per round is the figure
+// to trust. CPU time is far steadier than wall-clock time on a shared machine, but not immune.
+import { Agent } from 'node:http';
+import { checkAiChatReply, checkChatCompletion, sendJson, type JsonTarget } from '../lib/json-request.ts';
+import { repositoryRoot } from '../lib/cai-server.ts';
+import { summarizeProfiles } from '../lib/profile-summary.ts';
+import { startUpstreamProcess } from '../lib/upstream-process.ts';
+import { startProbeServer, type ProbeServer } from './probe-server.ts';
+
+const argumentValue = (name: string) => {
+  const index = process.argv.indexOf(name);
+  return index === -1 ? undefined : process.argv[index + 1];
+};
+const requests = Number(process.argv[2]?.startsWith('--') ? 2000 : (process.argv[2] ?? 2000));
+const rounds = Number(argumentValue('--rounds') ?? 5);
+const concurrency = Number(argumentValue('--concurrency') ?? 1);
+const against = argumentValue('--against');
+const profileDirectory = argumentValue('--profile');
+const PROMPT = 'Benchmark request: please reply.';
+
+interface Target {
+  name: string;
+  request: JsonTarget;
+  cpuSeconds: () => number;
+}
+
+interface Figures {
+  cpuMicrosPerRequest: number;
+  requestsPerSecond: number;
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+function endpointsOf(server: ProbeServer): Target[] {
+  const headers = { authorization: `Bearer ${server.apiKey}` };
+  return [
+    {
+      name: `${server.name} /v1/chat/completions`,
+      request: {
+        port: server.port,
+        path: '/v1/chat/completions',
+        headers,
+        body: json({ model: 'openai:bench', messages: [{ role: 'user', content: PROMPT }] }),
+        check: checkChatCompletion,
+      },
+      cpuSeconds: () => server.cpuSeconds(),
+    },
+    {
+      name: `${server.name} /api/v1/ai/chat`,
+      request: {
+        port: server.port,
+        path: '/api/v1/ai/chat',
+        headers,
+        body: json({ content: PROMPT }),
+        check: checkAiChatReply,
+      },
+      cpuSeconds: () => server.cpuSeconds(),
+    },
+  ];
+}
+
+async function measure(target: Target): Promise<Figures> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  let next = 0;
+  const worker = async () => {
+    while (next < requests) {
+      next += 1;
+      const outcome = await sendJson(target.request, agent);
+      if (outcome.error !== undefined) throw new Error(`${target.name}: ${outcome.error}`);
+    }
+  };
+  const cpuBefore = target.cpuSeconds();
+  const startedAt = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  const cpuMicrosPerRequest = ((target.cpuSeconds() - cpuBefore) * 1e6) / requests;
+  agent.destroy();
+  return { cpuMicrosPerRequest, requestsPerSecond: requests / elapsedSeconds };
+}
+
+const line = (name: string, figures: Figures) =>
+  `  ${name.padEnd(34)} ${figures.cpuMicrosPerRequest.toFixed(0).padStart(6)} µs CPU/request  ${Math.round(
+    figures.requestsPerSecond,
+  )
+    .toString()
+    .padStart(6)} requests/s`;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const upstream = await startUpstreamProcess({ chunks: ['w0 ', 'w1 '], paceMs: 20 });
+const servers: ProbeServer[] = [];
+try {
+  const serverOptions = (root: string, name: string) => ({
+    root,
+    name,
+    upstreamUrl: upstream.baseUrl,
+    ...(profileDirectory === undefined ? {} : { profileDirectory }),
+  });
+  servers.push(await startProbeServer(serverOptions(repositoryRoot, 'this')));
+  if (against !== undefined) servers.push(await startProbeServer(serverOptions(against, 'against')));
+  const direct: Target = {
+    name: 'direct (upstream)',
+    request: {
+      port: upstream.port,
+      path: '/v1/chat/completions',
+      headers: {},
+      body: json({ model: 'bench', messages: [{ role: 'user', content: PROMPT }] }),
+      check: checkChatCompletion,
+    },
+    cpuSeconds: () => upstream.cpuSeconds(),
+  };
+  const endpoints = servers.map(endpointsOf);
+  const measured = new Map<string, Figures[]>();
+  for (let round = 1; round <= rounds; round += 1) {
+    console.log(
+      `round ${round}${round === 1 ? ' (warm-up)' : ''}, ${requests} requests, concurrency ${concurrency}`,
+    );
+    // The versions swap places every round, so neither always runs right after the other.
+    const order = round % 2 === 0 ? [...endpoints].reverse() : endpoints;
+    const targets = [
+      direct,
+      ...order[0]!.flatMap((target, index) => order.map((version) => version[index]!)),
+    ];
+    for (const target of targets) {
+      const figures = await measure(target);
+      if (round > 1) measured.set(target.name, [...(measured.get(target.name) ?? []), figures]);
+      console.log(line(target.name, figures));
+    }
+  }
+  console.log(`medians of rounds 2 to ${rounds}`);
+  for (const [name, figures] of measured) {
+    const summary = {
+      cpuMicrosPerRequest: median(figures.map((figure) => figure.cpuMicrosPerRequest)),
+      requestsPerSecond: median(figures.map((figure) => figure.requestsPerSecond)),
+    };
+    console.log(line(name, summary));
+  }
+  if (against !== undefined) {
+    console.log('this − against, paired by round (median, then every round)');
+    for (const path of ['/v1/chat/completions', '/api/v1/ai/chat']) {
+      const mine = measured.get(`this ${path}`)!;
+      const theirs = measured.get(`against ${path}`)!;
+      const differences = mine.map(
+        (figures, index) => figures.cpuMicrosPerRequest - theirs[index]!.cpuMicrosPerRequest,
+      );
+      console.log(
+        `  ${path.padEnd(22)} ${median(differences).toFixed(0).padStart(6)} µs CPU/request  (${differences
+          .map((difference) => difference.toFixed(0))
+          .join(', ')})`,
+      );
+    }
+  }
+} finally {
+  await Promise.all(servers.map((server) => server.stop()));
+  await upstream.stop();
+}
+if (profileDirectory !== undefined) {
+  for (const server of servers) {
+    console.log(`profile of ${server.name}:`);
+    console.log(summarizeProfiles(`${profileDirectory}/${server.name}`, 30));
+  }
+}
