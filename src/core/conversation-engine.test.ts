@@ -193,6 +193,30 @@ describe('ConversationEngine', () => {
     expect(seenByModel[0]).toMatchObject({ role: 'user', content: 'Remember me' });
   });
 
+  it('continues a conversation with one read before the model call: its history window', async () => {
+    const reads: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (property === 'getConversation' || property === 'recentMessages' || property === 'listMessages')
+          reads.push(property);
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+    const model = new ScriptedModel([{ delta: 'Again.' }]);
+    const engine = new ConversationEngine({
+      store: counting,
+      resolveModel: () => model,
+      history: { maxMessages: 50, maxCharacters: 100_000 },
+      maxPromptCharacters: 10_000,
+    });
+    await live(await engine.startTurn({ scope, conversationId, content: 'One' })).ended;
+    await live(await engine.startTurn({ scope, conversationId, content: 'Two' })).ended;
+    expect(reads).toEqual(['recentMessages', 'recentMessages']);
+    expect(model.requests[1]?.messages.map((message) => message.content)).toEqual(['One', 'Again.', 'Two']);
+  });
+
   it('reads neither the conversation nor its history back when the caller created it for the turn', async () => {
     const reads: string[] = [];
     const counting = new Proxy(store, {

@@ -50,9 +50,9 @@ export interface StartTurnInput {
   /** Nucleus sampling for this reply. */
   topP?: number;
   /**
-   * The caller created the conversation for this very turn, in this scope: it exists and holds
-   * nothing yet, so the engine neither looks it up nor reads its history back (two queries fewer
-   * before the model is called, on the path every new REST conversation takes).
+   * The caller created the conversation for this very turn, in this scope: it holds nothing yet, so
+   * the engine does not read its history back (a query fewer before the model is called, on the
+   * path every new REST conversation takes).
    */
   conversationCreatedForTurn?: boolean;
   /**
@@ -108,14 +108,13 @@ export class ConversationEngine {
     const { store } = this.#options;
     const model = this.checkTurn(input);
     const created = input.conversationCreatedForTurn === true;
-    if (!created && (await store.getConversation(input.scope, input.conversationId)) === undefined) {
-      throw new AppError('CHAT_NOT_FOUND');
-    }
 
     // Made together, so no other message of this process sorts between a user message and its
     // reply: that is how a resend finds the reply (see findReply).
     const userMessageId = uuidv7();
     const assistantMessageId = uuidv7();
+    // Storing the message is also the scope check: a conversation out of scope stores nothing and
+    // answers CHAT_NOT_FOUND (no separate lookup before it).
     const appended = await store.appendMessage(input.scope, {
       id: userMessageId,
       conversationId: input.conversationId,
