@@ -1,7 +1,15 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 
 let lastMillis = 0;
 let sequence = 0;
+
+// Random bytes are drawn in blocks: one call into the system's generator per 512 ids instead of
+// one per id (several ids are made on every turn).
+const POOL_BYTES = 4096;
+const RANDOM_BYTES_PER_ID = 8;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /**
  * UUIDv7: time-ordered, so ids sort in creation order within a process (a 12-bit sequence
@@ -18,19 +26,36 @@ export function uuidv7(now: number = Date.now()): string {
     lastMillis = now;
     sequence = 0;
   }
-  const bytes = randomBytes(16);
+  if (poolOffset + RANDOM_BYTES_PER_ID > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const random = poolOffset;
+  poolOffset += RANDOM_BYTES_PER_ID;
   const millis = lastMillis;
-  bytes[0] = Math.floor(millis / 2 ** 40) & 0xff;
-  bytes[1] = Math.floor(millis / 2 ** 32) & 0xff;
-  bytes[2] = (millis >>> 24) & 0xff;
-  bytes[3] = (millis >>> 16) & 0xff;
-  bytes[4] = (millis >>> 8) & 0xff;
-  bytes[5] = millis & 0xff;
-  bytes[6] = 0x70 | ((sequence >>> 8) & 0x0f);
-  bytes[7] = sequence & 0xff;
-  bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const hex = (byte: number) => HEX[byte & 0xff]!;
+  return (
+    hex(millis / 2 ** 40) +
+    hex(millis / 2 ** 32) +
+    hex(millis >>> 24) +
+    hex(millis >>> 16) +
+    '-' +
+    hex(millis >>> 8) +
+    hex(millis) +
+    '-' +
+    hex(0x70 | ((sequence >>> 8) & 0x0f)) +
+    hex(sequence) +
+    '-' +
+    hex(0x80 | (pool[random]! & 0x3f)) +
+    hex(pool[random + 1]!) +
+    '-' +
+    hex(pool[random + 2]!) +
+    hex(pool[random + 3]!) +
+    hex(pool[random + 4]!) +
+    hex(pool[random + 5]!) +
+    hex(pool[random + 6]!) +
+    hex(pool[random + 7]!)
+  );
 }
 
 export function uuidv4(): string {
