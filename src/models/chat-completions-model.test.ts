@@ -103,13 +103,25 @@ describe('ChatCompletionsModel on the wire', () => {
     expect(second!.connection).toBe(first!.connection);
   });
 
-  it('does not reuse a connection whose stream was torn down', async () => {
-    server.enqueue({ type: 'malformed', afterChunks: 1 }, { type: 'stream', chunks: ['Fresh'] });
+  it('opens a new connection after a stream torn down before its end, and reuses one that ended', async () => {
+    server.enqueue(
+      { type: 'stall', afterChunks: 1, chunks: ['Left', ' unread'] },
+      { type: 'stream', chunks: ['Fresh'] },
+      { type: 'malformed', afterChunks: 1 },
+      { type: 'stream', chunks: ['Again'] },
+    );
     const before = server.requests.length;
-    expect((await collect(model)).error).toMatchObject({ kind: 'invalid-response' });
+    for await (const part of model.stream({ messages: [], signal: new AbortController().signal })) {
+      expect(part).toEqual({ type: 'text-delta', text: 'Left' });
+      break;
+    }
     expect((await collect(model)).text).toBe('Fresh');
-    const [broken, next] = server.requests.slice(before);
-    expect(next!.connection).not.toBe(broken!.connection);
+    // After a garbled event the next call works: its connection is torn down unless the response had ended.
+    expect((await collect(model)).error).toMatchObject({ kind: 'invalid-response' });
+    expect((await collect(model)).text).toBe('Again');
+    const [stalled, fresh, malformed] = server.requests.slice(before);
+    expect(fresh!.connection).not.toBe(stalled!.connection);
+    expect(malformed!.connection).toBe(fresh!.connection);
   });
 
   it("reads Groq's usage from x_groq.usage", async () => {

@@ -5,8 +5,8 @@ import type { ChatCompletionsEndpoint } from './chat-completions-endpoint.ts';
 import { abortedError, connectionError, httpStatusError } from './chat-completions-errors.ts';
 import { chatCompletionsRequestBody } from './chat-completions-request-body.ts';
 import { ChatCompletionsStreamReader } from './chat-completions-stream-reader.ts';
+import { ChatCompletionsTextQueue } from './chat-completions-text-queue.ts';
 import { wholeReplyParts } from './chat-completions-whole-reply.ts';
-import { ServerSentEventDecoder } from './server-sent-events.ts';
 
 // A ChatModel that speaks the Chat Completions wire itself (OpenAI, Cerebras, Groq, Ollama, any
 // OpenAI-compatible server), on node:http with a keep-alive agent: the AI SDK provider's web-streams
@@ -74,14 +74,11 @@ export class ChatCompletionsModel implements ChatModel {
         return;
       }
       // Read until the response ends, so that its connection can serve the next call.
-      response.setEncoding('utf8');
-      const decoder = new ServerSentEventDecoder();
       const reader = new ChatCompletionsStreamReader(this.name);
-      for await (const piece of response as AsyncIterable<string>) {
-        for (const data of decoder.push(piece)) {
-          const text = reader.read(data);
-          if (text !== '') yield { type: 'text-delta', text };
-        }
+      const texts = new ChatCompletionsTextQueue(response, reader);
+      for (let text = texts.take(); text !== null; text = texts.take()) {
+        if (text === '') await texts.arrival();
+        else yield { type: 'text-delta', text };
       }
       const finish = reader.finish();
       completed = true;
