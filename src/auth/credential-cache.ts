@@ -105,6 +105,8 @@ export class CredentialCachingStore implements Store {
   deleteConversation: Store['deleteConversation'] = (scope, conversationId) =>
     this.#store.deleteConversation(scope, conversationId);
   appendMessage: Store['appendMessage'] = (scope, input) => this.#store.appendMessage(scope, input);
+  createConversationWithMessage: Store['createConversationWithMessage'] = (scope, input) =>
+    this.#store.createConversationWithMessage(scope, input);
   amendMessage: Store['amendMessage'] = (scope, input) => this.#store.amendMessage(scope, input);
   listMessages: Store['listMessages'] = (scope, conversationId, page) =>
     this.#store.listMessages(scope, conversationId, page);

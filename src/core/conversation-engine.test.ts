@@ -257,6 +257,43 @@ describe('ConversationEngine', () => {
     ]);
   });
 
+  it('opens a new conversation with the user message in one write, or stores neither when refused', async () => {
+    const writes: string[] = [];
+    const counting = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (/^(create|append|get|recent)/.test(String(property))) writes.push(String(property));
+        return (value as (...args: unknown[]) => unknown).bind(target);
+      },
+    });
+    const model = new ScriptedModel([{ delta: 'Welcome.' }]);
+    const engine = engineWith(model, { store: counting });
+    const opened = '0190ffff-0000-7000-8000-000000000001';
+    const newConversation = { userId: 'alice', title: 'First', metadata: { from: 'test' } };
+    await expect(
+      engine.startTurn({ scope, conversationId: opened, content: ' ', newConversation }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await store.getConversation(scope, opened)).toBeUndefined();
+
+    const turn = live(
+      await engine.startTurn({ scope, conversationId: opened, content: 'Hi', newConversation }),
+    );
+    await turn.ended;
+    expect(writes).toEqual(['createConversationWithMessage', 'appendMessage']);
+    expect(model.requests[0]?.messages).toEqual([{ role: 'user', content: 'Hi' }]);
+    expect(await store.getConversation(scope, opened)).toMatchObject({
+      userId: 'alice',
+      title: 'First',
+      metadata: { from: 'test' },
+    });
+    const page = await store.listMessages(scope, opened, { offset: 0, limit: 10, order: 'asc' });
+    expect(page.items.map((message) => [message.role, message.content])).toEqual([
+      ['user', 'Hi'],
+      ['assistant', 'Welcome.'],
+    ]);
+  });
+
   it('caps the reply length the model may produce', async () => {
     const model = new ScriptedModel([{ delta: 'Sure.' }]);
     const turn = live(

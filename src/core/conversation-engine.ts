@@ -1,5 +1,5 @@
 import type { ChatModel, ChatModelMessage } from '../models/chat-model.ts';
-import type { Store } from '../store/store.ts';
+import type { NewConversation, Store } from '../store/store.ts';
 import type { Message, Scope } from './domain.ts';
 import { AppError } from './errors.ts';
 import type { HistoryLimits } from './history-window.ts';
@@ -56,6 +56,12 @@ export interface StartTurnInput {
    */
   conversationCreatedForTurn?: boolean;
   /**
+   * Creates conversation `conversationId` with these fields together with the user message, in
+   * one transaction (a caller that opens a conversation for this turn): a refused turn leaves
+   * nothing behind, and the turn takes one write fewer. Implies `conversationCreatedForTurn`.
+   */
+  newConversation?: Omit<NewConversation, 'id'>;
+  /**
    * `whole` when the caller answers only once the reply is complete (a non-streaming request): the
    * model is then asked for the reply in one piece, not streamed. Events are the same either way.
    */
@@ -107,22 +113,30 @@ export class ConversationEngine {
   async startTurn(input: StartTurnInput): Promise<Turn> {
     const { store } = this.#options;
     const model = this.checkTurn(input);
-    const created = input.conversationCreatedForTurn === true;
+    const created = input.conversationCreatedForTurn === true || input.newConversation !== undefined;
 
     // Made together, so no other message of this process sorts between a user message and its
     // reply: that is how a resend finds the reply (see findReply).
     const userMessageId = uuidv7();
     const assistantMessageId = uuidv7();
+    const userMessage = {
+      id: userMessageId,
+      role: 'user' as const,
+      content: input.content,
+      status: 'complete' as const,
+      clientMessageId: input.clientMessageId || null,
+    };
     // Storing the message is also the scope check: a conversation out of scope stores nothing and
     // answers CHAT_NOT_FOUND (no separate lookup before it).
-    const appended = await store.appendMessage(input.scope, {
-      id: userMessageId,
-      conversationId: input.conversationId,
-      role: 'user',
-      content: input.content,
-      status: 'complete',
-      clientMessageId: input.clientMessageId || null,
-    });
+    const appended =
+      input.newConversation === undefined
+        ? await store.appendMessage(input.scope, { ...userMessage, conversationId: input.conversationId })
+        : await store
+            .createConversationWithMessage(input.scope, {
+              conversation: { ...input.newConversation, id: input.conversationId },
+              message: userMessage,
+            })
+            .then(({ message }) => ({ created: true, message }));
     if (!appended.created) {
       return this.#duplicateTurn({ scope: input.scope, userMessage: appended.message });
     }

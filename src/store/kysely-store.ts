@@ -13,7 +13,7 @@ import type {
 } from '../core/domain.ts';
 import { AppError } from '../core/errors.ts';
 import { uuidv7 } from '../core/ids.ts';
-import type { Database, MessagesTable } from './database.ts';
+import type { ConversationsTable, Database, MessagesTable } from './database.ts';
 import { toApiKey, toConversation, toMessage, toTenant } from './row-mappers.ts';
 import type { AppendResult, NewConversation, NewMessage, Store } from './store.ts';
 import { isUniqueViolation } from './unique-violation.ts';
@@ -31,6 +31,35 @@ const REVOKED_LOOKUP_SLICE = 500;
 
 function timestamp(): string {
   return new Date().toISOString();
+}
+
+function conversationRow(scope: Scope, input: NewConversation, now: string): ConversationsTable {
+  return {
+    id: input.id ?? uuidv7(),
+    tenant_id: scope.tenantId,
+    // A user-scoped caller only ever creates its own user's conversations.
+    user_id: scope.userId ?? input.userId,
+    title: input.title ?? null,
+    metadata: JSON.stringify(input.metadata ?? {}),
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+function messageRow(scope: Scope, input: NewMessage, now: string): MessagesTable {
+  return {
+    id: input.id ?? uuidv7(),
+    tenant_id: scope.tenantId,
+    conversation_id: input.conversationId,
+    role: input.role,
+    content: input.content,
+    status: input.status,
+    model: input.model ?? null,
+    usage: input.usage == null ? null : JSON.stringify(input.usage),
+    client_message_id: input.clientMessageId ?? null,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 /** The conversations a scope may see: its tenant's, and only its own user's when it has one. */
@@ -171,17 +200,7 @@ export class KyselyStore implements Store {
   }
 
   async createConversation(scope: Scope, input: NewConversation): Promise<Conversation> {
-    const now = timestamp();
-    const row = {
-      id: input.id ?? uuidv7(),
-      tenant_id: scope.tenantId,
-      // A user-scoped caller only ever creates its own user's conversations.
-      user_id: scope.userId ?? input.userId,
-      title: input.title ?? null,
-      metadata: JSON.stringify(input.metadata ?? {}),
-      created_at: now,
-      updated_at: now,
-    };
+    const row = conversationRow(scope, input, timestamp());
     try {
       await this.#database.insertInto('conversations').values(row).execute();
     } catch (error) {
@@ -190,6 +209,30 @@ export class KyselyStore implements Store {
       throw error;
     }
     return toConversation(row);
+  }
+
+  async createConversationWithMessage(
+    scope: Scope,
+    input: { conversation: NewConversation; message: Omit<NewMessage, 'conversationId'> },
+  ): Promise<{ conversation: Conversation; message: Message }> {
+    const now = timestamp();
+    const conversation = conversationRow(scope, input.conversation, now);
+    // The conversation is made at the message's time: no bump needed, nothing to check in scope.
+    const message = messageRow(scope, { ...input.message, conversationId: conversation.id }, now);
+    try {
+      await this.#database.transaction().execute(async (transaction) => {
+        await transaction.insertInto('conversations').values(conversation).execute();
+        await transaction.insertInto('messages').values(message).execute();
+      });
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError('CONFLICT', {
+          message: 'That conversation or message id is taken.',
+          cause: error,
+        });
+      throw error;
+    }
+    return { conversation: toConversation(conversation), message: toMessage(message) };
   }
 
   async getConversation(scope: Scope, conversationId: string): Promise<Conversation | undefined> {
@@ -279,19 +322,7 @@ export class KyselyStore implements Store {
         if (scope.userId !== undefined) bump = bump.where('user_id', '=', scope.userId);
         const bumped = await bump.executeTakeFirst();
         if (Number(bumped.numUpdatedRows) === 0) throw new AppError('CHAT_NOT_FOUND');
-        const row: MessagesTable = {
-          id: input.id ?? uuidv7(),
-          tenant_id: scope.tenantId,
-          conversation_id: input.conversationId,
-          role: input.role,
-          content: input.content,
-          status: input.status,
-          model: input.model ?? null,
-          usage: input.usage == null ? null : JSON.stringify(input.usage),
-          client_message_id: clientMessageId,
-          created_at: now,
-          updated_at: now,
-        };
+        const row = messageRow(scope, input, now);
         await transaction.insertInto('messages').values(row).execute();
         return { created: true, message: toMessage(row) };
       });

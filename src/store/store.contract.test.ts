@@ -396,6 +396,63 @@ for (const entry of databases) {
         ]);
       });
 
+      it('creates a conversation with its first message, seen in scope only', async () => {
+        const owner = await newTenant();
+        const stranger = await newTenant();
+        const userScope = { ...owner, userId: 'alice' };
+        const { conversation, message } = await store.createConversationWithMessage(userScope, {
+          conversation: { userId: 'mallory', title: 'Hello', metadata: { source: 'test' } },
+          message: { role: 'user', content: 'hello', status: 'complete', clientMessageId: 'c1' },
+        });
+        expect(conversation).toMatchObject({
+          tenantId: owner.tenantId,
+          userId: 'alice',
+          title: 'Hello',
+          metadata: { source: 'test' },
+          updatedAt: message.createdAt,
+        });
+        expect(message).toMatchObject({
+          tenantId: owner.tenantId,
+          conversationId: conversation.id,
+          role: 'user',
+          content: 'hello',
+          clientMessageId: 'c1',
+        });
+        expect(await store.getConversation(userScope, conversation.id)).toEqual(conversation);
+        expect((await store.listMessages(owner, conversation.id, firstPage)).items).toEqual([message]);
+        expect(await store.getConversation(stranger, conversation.id)).toBeUndefined();
+        expect(await store.getConversation({ ...owner, userId: 'bob' }, conversation.id)).toBeUndefined();
+        // The client message id counts like any other: a resend to the conversation is the same message.
+        const resent = await store.appendMessage(
+          userScope,
+          userMessage(conversation.id, { clientMessageId: 'c1' }),
+        );
+        expect(resent).toEqual({ created: false, message });
+      });
+
+      it('stores neither the conversation nor the message when one of their ids is taken', async () => {
+        const scope = await newTenant();
+        const existing = await store.createConversation(scope, { userId: null });
+        const { message: taken } = await store.appendMessage(scope, userMessage(existing.id));
+        const freshMessage = uuidv7();
+        await expect(
+          store.createConversationWithMessage(scope, {
+            conversation: { id: existing.id, userId: null },
+            message: { id: freshMessage, role: 'user', content: 'x', status: 'complete' },
+          }),
+        ).rejects.toSatisfy(expectAppError('CONFLICT'));
+        expect((await store.listMessages(scope, existing.id, firstPage)).items).toEqual([taken]);
+
+        const freshConversation = uuidv7();
+        await expect(
+          store.createConversationWithMessage(scope, {
+            conversation: { id: freshConversation, userId: null },
+            message: { id: taken.id, role: 'user', content: 'x', status: 'complete' },
+          }),
+        ).rejects.toSatisfy(expectAppError('CONFLICT'));
+        expect(await store.getConversation(scope, freshConversation)).toBeUndefined();
+      });
+
       it('takes a message id chosen by the caller', async () => {
         const scope = await newTenant();
         const conversation = await store.createConversation(scope, { userId: null });

@@ -68,6 +68,14 @@ export interface Store {
   /** Stores a message and bumps the conversation's `updatedAt`. Idempotent on `clientMessageId`. */
   appendMessage(scope: Scope, input: NewMessage): Promise<AppendResult>;
   /**
+   * Creates a conversation with its first message, in one transaction: both are stored or
+   * neither (a turn that opens a conversation). CONFLICT when an id is taken.
+   */
+  createConversationWithMessage(
+    scope: Scope,
+    input: { conversation: NewConversation; message: Omit<NewMessage, 'conversationId'> },
+  ): Promise<{ conversation: Conversation; message: Message }>;
+  /**
    * Rewrites a stored message's content and status: an assistant reply that was stored complete
    * and then cut off while still being delivered (a voice reply still being spoken). The message
    * keeps its id and place. Answers the updated message; undefined when it is not in scope.

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { scopeOf } from '../../auth/authenticator.ts';
 import { AppError } from '../../core/errors.ts';
-import type { Scope } from '../../core/domain.ts';
+import { uuidv7 } from '../../core/ids.ts';
 import type { HttpDependencies } from './http-dependencies.ts';
 import { principalOf } from './tenant-guard.ts';
 import { runTurnOverHttp, type RunTurnOptions } from './turn-over-http.ts';
@@ -70,38 +70,32 @@ export function registerAiChatRoutes(server: FastifyInstance, dependencies: Http
     // (not even the user, whose first sight doc 004 announces with user_created).
     engine.checkTurn({ content: body.content, system, model });
 
-    // A new conversation is made only for this request; if the turn is still refused (another
-    // request deleted it, say) it is removed again.
-    let createdConversation: string | undefined;
-    let conversationId = body.conversation_id;
-    if (conversationId === undefined) {
-      if (userId !== null) await store.ensureUser(principal.tenantId, userId);
-      const conversation = await store.createConversation(scope, {
-        userId,
-        title: body.content.trim().slice(0, TITLE_LENGTH) || null,
-        metadata: body.metadata ?? {},
-      });
-      conversationId = createdConversation = conversation.id;
-    }
-    try {
-      return await runTurn({
-        request,
-        reply,
-        stream: body.stream,
-        input: {
-          scope,
-          conversationId,
-          content: body.content,
-          model,
-          system,
-          clientMessageId: body.client_message_id,
-          conversationCreatedForTurn: createdConversation !== undefined,
-        },
-      });
-    } catch (error) {
-      if (createdConversation !== undefined) await removeUnused(dependencies, scope, createdConversation);
-      throw error;
-    }
+    // A new conversation is stored with the user message, in one transaction, by the engine: a
+    // turn refused before that stores neither.
+    const opening = body.conversation_id === undefined;
+    if (opening && userId !== null) await store.ensureUser(principal.tenantId, userId);
+    return runTurn({
+      request,
+      reply,
+      stream: body.stream,
+      input: {
+        scope,
+        conversationId: body.conversation_id ?? uuidv7(),
+        content: body.content,
+        model,
+        system,
+        clientMessageId: body.client_message_id,
+        ...(opening
+          ? {
+              newConversation: {
+                userId,
+                title: body.content.trim().slice(0, TITLE_LENGTH) || null,
+                metadata: body.metadata ?? {},
+              },
+            }
+          : {}),
+      },
+    });
   });
 
   server.post('/api/v1/chats/:chat_id/messages', async (request, reply) => {
@@ -126,18 +120,4 @@ export function registerAiChatRoutes(server: FastifyInstance, dependencies: Http
       },
     });
   });
-}
-
-/** Deletes a conversation made for a request that was then refused, if nothing was stored in it. */
-async function removeUnused(
-  dependencies: HttpDependencies,
-  scope: Scope,
-  conversationId: string,
-): Promise<void> {
-  const messages = await dependencies.store.listMessages(scope, conversationId, {
-    offset: 0,
-    limit: 1,
-    order: 'asc',
-  });
-  if (messages.total === 0) await dependencies.store.deleteConversation(scope, conversationId);
 }

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { scopeOf } from '../../auth/authenticator.ts';
-import type { Scope } from '../../core/domain.ts';
 import { AppError } from '../../core/errors.ts';
+import { uuidv7 } from '../../core/ids.ts';
 import type { HttpDependencies } from './http-dependencies.ts';
 import { installOpenAiErrorHandler } from './openai-errors.ts';
 import { parseOpenAiRequest } from './openai-request.ts';
@@ -62,72 +62,40 @@ export function registerOpenAiCompatibleRoutes(
       // Refused before anything is created: a refused request stores nothing.
       dependencies.engine.checkTurn({ content: body.content, model: body.model, ...system });
 
-      let createdConversation: string | undefined;
-      if (continued === undefined) {
-        createdConversation = await createConversation({
-          dependencies,
+      // A new conversation is stored with the user message, in one transaction, by the engine:
+      // a turn refused before that stores neither.
+      const userId = principal.userId ?? body.user ?? null;
+      if (continued === undefined && userId !== null) {
+        await dependencies.store.ensureUser(tenantScope.tenantId, userId);
+      }
+      return runOpenAiTurn({
+        request,
+        reply,
+        dependencies,
+        stream: body.stream,
+        includeUsage: body.includeUsage,
+        input: {
           scope: tenantScope,
-          userId: principal.userId ?? body.user ?? null,
-          title: body.content,
-        });
-      }
-      try {
-        return await runOpenAiTurn({
-          request,
-          reply,
-          dependencies,
-          stream: body.stream,
-          includeUsage: body.includeUsage,
-          input: {
-            scope: tenantScope,
-            conversationId: (continued ?? createdConversation)!,
-            content: body.content,
-            model: body.model,
-            ...system,
-            // A continued conversation's model sees its stored history instead of the request's.
-            ...(continued === undefined ? { history: body.history, conversationCreatedForTurn: true } : {}),
-            ...(body.maxOutputTokens === undefined ? {} : { maxOutputTokens: body.maxOutputTokens }),
-            ...(body.temperature === undefined ? {} : { temperature: body.temperature }),
-            ...(body.topP === undefined ? {} : { topP: body.topP }),
-          },
-        });
-      } catch (error) {
-        if (createdConversation !== undefined) {
-          await removeIfEmpty({ dependencies, scope: tenantScope, conversationId: createdConversation });
-        }
-        throw error;
-      }
+          conversationId: continued ?? uuidv7(),
+          content: body.content,
+          model: body.model,
+          ...system,
+          // A continued conversation's model sees its stored history instead of the request's.
+          ...(continued === undefined
+            ? {
+                history: body.history,
+                newConversation: {
+                  userId,
+                  title: body.content.trim().slice(0, TITLE_LENGTH) || null,
+                  metadata: { source: 'openai-compatible' },
+                },
+              }
+            : {}),
+          ...(body.maxOutputTokens === undefined ? {} : { maxOutputTokens: body.maxOutputTokens }),
+          ...(body.temperature === undefined ? {} : { temperature: body.temperature }),
+          ...(body.topP === undefined ? {} : { topP: body.topP }),
+        },
+      });
     });
   });
-}
-
-async function createConversation(options: {
-  dependencies: HttpDependencies;
-  scope: Scope;
-  userId: string | null;
-  title: string;
-}): Promise<string> {
-  const { store } = options.dependencies;
-  if (options.userId !== null) await store.ensureUser(options.scope.tenantId, options.userId);
-  const conversation = await store.createConversation(options.scope, {
-    userId: options.userId,
-    title: options.title.trim().slice(0, TITLE_LENGTH) || null,
-    metadata: { source: 'openai-compatible' },
-  });
-  return conversation.id;
-}
-
-/** Deletes a conversation made for a request whose turn was then refused, if nothing was stored in it. */
-async function removeIfEmpty(options: {
-  dependencies: HttpDependencies;
-  scope: Scope;
-  conversationId: string;
-}): Promise<void> {
-  const { store } = options.dependencies;
-  const messages = await store.listMessages(options.scope, options.conversationId, {
-    offset: 0,
-    limit: 1,
-    order: 'asc',
-  });
-  if (messages.total === 0) await store.deleteConversation(options.scope, options.conversationId);
 }
