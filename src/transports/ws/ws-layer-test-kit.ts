@@ -39,6 +39,8 @@ export class TestProtocol implements WsProtocol {
   readonly messageRate: WsProtocol['messageRate'];
   /** Every onClose the layer made, in order. */
   readonly closes: ServerSideClose[] = [];
+  /** The server side of each open connection, by connection id. */
+  readonly sockets = new Map<string, Parameters<WsProtocol['open']>[0]['socket']>();
   /** How many `bulk:N` requests were sent through (or dropped by the layer) to the end. */
   bulkSends = 0;
   readonly #waiters: Array<() => void> = [];
@@ -84,6 +86,7 @@ export class TestProtocol implements WsProtocol {
 
   open({ socket, connectionId }: Parameters<WsProtocol['open']>[0]): ProtocolSession {
     socket.sendJson({ type: 'hello', connectionId });
+    this.sockets.set(connectionId, socket);
     const session = {
       busy: false,
       onText: (text: string) => {
@@ -91,7 +94,11 @@ export class TestProtocol implements WsProtocol {
           session.busy = text === 'busy';
           socket.sendJson({ type: 'state', busy: session.busy });
         } else if (text === 'throw') throw new Error('a session bug');
-        else if (text.startsWith('bulk:')) {
+        else if (text.startsWith('burst:')) {
+          const count = Number(text.slice('burst:'.length));
+          for (let index = 0; index < count; index += 1) socket.sendJson({ type: 'burst', index });
+          return;
+        } else if (text.startsWith('bulk:')) {
           const count = Number(text.slice('bulk:'.length));
           for (let index = 0; index < count; index += 1)
             socket.sendJson({ type: 'bulk', index, data: BULK_PAYLOAD });

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { connect as connectRaw } from 'node:net';
+import { connect as connectRaw, type Socket } from 'node:net';
 import { BusUnavailableError } from '../../bus/bus-unavailable-error.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -87,6 +87,29 @@ describe('the WebSocket layer, per message', () => {
     other.ws.send('still here');
     expect(await other.next((message) => message['type'] === 'echo')).toMatchObject({ text: 'still here' });
     other.ws.close();
+  });
+
+  it('writes the frames a session sends in one tick to the socket at once', async () => {
+    const layer = await start();
+    const { client, connectionId } = await openClient(layer, { anonymous: '1' });
+    const server = layer.protocol.sockets.get(connectionId) as unknown as { ws: { _socket: Socket } };
+    const rawSocket = server.ws._socket;
+    let writes = 0;
+    for (const method of ['_write', '_writev'] as const) {
+      const original = (rawSocket[method] as (...args: unknown[]) => void).bind(rawSocket);
+      rawSocket[method] = ((...args: unknown[]) => {
+        writes += 1;
+        original(...args);
+      }) as never;
+    }
+    client.ws.send('burst:5');
+    await client.next((message) => message['type'] === 'burst' && message['index'] === 4);
+    expect(client.messages.filter((message) => message['type'] === 'burst')).toHaveLength(5);
+    expect(writes).toBe(1);
+    client.ws.send('one');
+    await client.next((message) => message['type'] === 'echo');
+    expect(writes).toBe(2);
+    client.ws.close();
   });
 
   it('passes binary frames to onBinary', async () => {
