@@ -1,7 +1,15 @@
 // CPU per token of consuming the paced upstream's SSE in-process, by method: the floor each
-// design of cai's upstream hop can reach. Run: npx tsx bench/probes/consume-cost.ts [streams]
+// design of cai's upstream hop can reach (`http`, `fetch`), the AI SDK provider alone (`sdk`), and
+// cai's ChatModel port over each of its two Chat Completions clients: its own (`cai`, the default,
+// src/models/chat-completions-model.ts) and the AI SDK's (`cai-sdk`, CHAT_COMPLETIONS_CLIENT=ai-sdk).
+// Run: npx tsx bench/probes/consume-cost.ts [streams]
 import { request } from 'node:http';
 import { createOpenAI } from '@ai-sdk/openai';
+import { AiSdkChatModel } from '../../src/models/ai-sdk-chat-model.ts';
+import type { ChatModel } from '../../src/models/chat-model.ts';
+import { CHAT_COMPLETIONS_DIALECTS } from '../../src/models/chat-completions-dialect.ts';
+import { ChatCompletionsEndpoint } from '../../src/models/chat-completions-endpoint.ts';
+import { ChatCompletionsModel } from '../../src/models/chat-completions-model.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
 
 const streams = Number(process.argv[2] ?? 200);
@@ -77,20 +85,50 @@ async function viaSdk(index: number): Promise<number> {
   return tokens;
 }
 
+// cai's ChatModel.stream over its own client: request body, SSE split, one JSON.parse per event,
+// the typed parts, the finish with usage; and over the AI SDK provider above, as AiSdkChatModel.
+const caiModel = new ChatCompletionsModel({
+  name: 'openai:bench',
+  provider: 'openai',
+  modelId: 'bench',
+  endpoint: new ChatCompletionsEndpoint({ baseUrl: upstream.baseUrl, apiKey: 'x' }),
+  dialect: CHAT_COMPLETIONS_DIALECTS.openai,
+});
+const caiSdkModel = new AiSdkChatModel({
+  name: 'openai:bench',
+  provider: 'openai',
+  model: provider.chat('bench'),
+});
+async function viaChatModel(model: ChatModel, index: number): Promise<number> {
+  let tokens = 0;
+  for await (const part of model.stream({
+    messages: [{ role: 'user', content: `req-${index}` }],
+    signal: new AbortController().signal,
+  }))
+    if (part.type === 'text-delta') tokens += 1;
+  return tokens;
+}
+const viaCai = (index: number) => viaChatModel(caiModel, index);
+const viaCaiSdk = (index: number) => viaChatModel(caiSdkModel, index);
+
 for (const [name, method] of [
   ['http', viaHttp],
   ['fetch', viaFetch],
   ['sdk', viaSdk],
+  ['cai-sdk', viaCaiSdk],
+  ['cai', viaCai],
   ['http', viaHttp],
   ['fetch', viaFetch],
   ['sdk', viaSdk],
+  ['cai-sdk', viaCaiSdk],
+  ['cai', viaCai],
 ] as const) {
   const before = process.cpuUsage();
   const counts = await Promise.all(Array.from({ length: streams }, (_, index) => method(index)));
   const used = process.cpuUsage(before);
   const tokens = counts.reduce((sum, count) => sum + count, 0);
   console.log(
-    `${name.padEnd(6)} ${streams} streams: ${tokens} tokens, ${((used.user + used.system) / tokens).toFixed(1)} µs CPU per token`,
+    `${name.padEnd(7)} ${streams} streams: ${tokens} tokens, ${((used.user + used.system) / tokens).toFixed(1)} µs CPU per token`,
   );
 }
 await upstream.stop();
