@@ -16,6 +16,7 @@ import { uuidv7 } from '../core/ids.ts';
 import type { ConversationsTable, Database, MessagesTable } from './database.ts';
 import { toApiKey, toConversation, toMessage, toTenant } from './row-mappers.ts';
 import type { AppendResult, NewConversation, NewMessage, Store } from './store.ts';
+import { prepareTurnQueries, runScoped, type TurnQueries } from './turn-queries.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 
 // One Store over Kysely for both SQLite and PostgreSQL: the queries are portable (text columns,
@@ -86,10 +87,13 @@ export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
   readonly dialect: 'sqlite' | 'postgres';
   readonly #database: Kysely<Database>;
+  /** A chat turn's queries, compiled once (the others are built per call: they are rare). */
+  readonly #queries: TurnQueries;
 
   constructor(options: KyselyStoreOptions) {
     this.#database = options.database;
     this.dialect = options.dialect;
+    this.#queries = prepareTurnQueries(options.database);
   }
 
   async createTenant(input: { name: string; id?: string }): Promise<Tenant> {
@@ -99,12 +103,8 @@ export class KyselyStore implements Store {
   }
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
-    const row = await this.#database
-      .selectFrom('tenants')
-      .selectAll()
-      .where('id', '=', tenantId)
-      .executeTakeFirst();
-    return row === undefined ? undefined : toTenant(row);
+    const { rows } = await this.#queries.tenantById.execute(this.#database, { tenantId });
+    return rows[0] === undefined ? undefined : toTenant(rows[0]);
   }
 
   async setTenantLimit(tenantId: string, name: LimitName, value: number | null): Promise<Tenant | undefined> {
@@ -150,12 +150,8 @@ export class KyselyStore implements Store {
   }
 
   async findApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | undefined> {
-    const row = await this.#database
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('prefix', '=', prefix)
-      .executeTakeFirst();
-    return row === undefined ? undefined : toApiKey(row);
+    const { rows } = await this.#queries.apiKeyByPrefix.execute(this.#database, { prefix });
+    return rows[0] === undefined ? undefined : toApiKey(rows[0]);
   }
 
   async revokeApiKey(keyId: string): Promise<ApiKeyRecord | undefined> {
@@ -202,7 +198,7 @@ export class KyselyStore implements Store {
   async createConversation(scope: Scope, input: NewConversation): Promise<Conversation> {
     const row = conversationRow(scope, input, timestamp());
     try {
-      await this.#database.insertInto('conversations').values(row).execute();
+      await this.#queries.insertConversation.execute(this.#database, row);
     } catch (error) {
       if (isUniqueViolation(error))
         throw new AppError('CONFLICT', { message: 'That conversation id is taken.', cause: error });
@@ -221,8 +217,8 @@ export class KyselyStore implements Store {
     const message = messageRow(scope, { ...input.message, conversationId: conversation.id }, now);
     try {
       await this.#database.transaction().execute(async (transaction) => {
-        await transaction.insertInto('conversations').values(conversation).execute();
-        await transaction.insertInto('messages').values(message).execute();
+        await this.#queries.insertConversation.execute(transaction, conversation);
+        await this.#queries.insertMessage.execute(transaction, message);
       });
     } catch (error) {
       if (isUniqueViolation(error))
@@ -236,11 +232,11 @@ export class KyselyStore implements Store {
   }
 
   async getConversation(scope: Scope, conversationId: string): Promise<Conversation | undefined> {
-    const row = await scopedConversations(this.#database, scope)
-      .selectAll()
-      .where('id', '=', conversationId)
-      .executeTakeFirst();
-    return row === undefined ? undefined : toConversation(row);
+    const { rows } = await runScoped(this.#database, this.#queries.conversation, {
+      scope,
+      values: { tenantId: scope.tenantId, conversationId },
+    });
+    return rows[0] === undefined ? undefined : toConversation(rows[0]);
   }
 
   async listConversations(
@@ -314,16 +310,13 @@ export class KyselyStore implements Store {
         const now = timestamp();
         // The scope check and the conversation's bump in one statement: no row updated means the
         // conversation is not in scope (one query fewer on every message).
-        let bump = transaction
-          .updateTable('conversations')
-          .set({ updated_at: now })
-          .where('id', '=', input.conversationId)
-          .where('tenant_id', '=', scope.tenantId);
-        if (scope.userId !== undefined) bump = bump.where('user_id', '=', scope.userId);
-        const bumped = await bump.executeTakeFirst();
-        if (Number(bumped.numUpdatedRows) === 0) throw new AppError('CHAT_NOT_FOUND');
+        const bumped = await runScoped(transaction, this.#queries.bumpConversation, {
+          scope,
+          values: { tenantId: scope.tenantId, conversationId: input.conversationId, updatedAt: now },
+        });
+        if (Number(bumped.numAffectedRows ?? 0) === 0) throw new AppError('CHAT_NOT_FOUND');
         const row = messageRow(scope, input, now);
-        await transaction.insertInto('messages').values(row).execute();
+        await this.#queries.insertMessage.execute(transaction, row);
         return { created: true, message: toMessage(row) };
       });
     } catch (error) {
@@ -341,14 +334,15 @@ export class KyselyStore implements Store {
     database: Kysely<Database>,
     options: { scope: Scope; input: NewMessage; clientMessageId: string },
   ): Promise<Message | undefined> {
-    const row = await scopedMessages(database, {
+    const { rows } = await runScoped(database, this.#queries.messageByClientId, {
       scope: options.scope,
-      conversationId: options.input.conversationId,
-    })
-      .selectAll()
-      .where('client_message_id', '=', options.clientMessageId)
-      .executeTakeFirst();
-    return row === undefined ? undefined : toMessage(row);
+      values: {
+        tenantId: options.scope.tenantId,
+        conversationId: options.input.conversationId,
+        clientMessageId: options.clientMessageId,
+      },
+    });
+    return rows[0] === undefined ? undefined : toMessage(rows[0]);
   }
 
   async listMessages(scope: Scope, conversationId: string, page: Page): Promise<PageResult<Message>> {
@@ -362,11 +356,10 @@ export class KyselyStore implements Store {
 
   async recentMessages(scope: Scope, conversationId: string, limit: number): Promise<Message[]> {
     if (limit <= 0) return [];
-    const rows = await scopedMessages(this.#database, { scope, conversationId })
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(limit)
-      .execute();
+    const { rows } = await runScoped(this.#database, this.#queries.recentMessages, {
+      scope,
+      values: { tenantId: scope.tenantId, conversationId, limit },
+    });
     return rows.reverse().map(toMessage);
   }
 

@@ -555,6 +555,9 @@ for (const entry of databases) {
         expect(
           (await store.listMessages({ ...owner, userId: 'alice' }, conversation.id, firstPage)).total,
         ).toBe(1);
+        expect(await store.recentMessages({ ...owner, userId: 'alice' }, conversation.id, 10)).toHaveLength(
+          1,
+        );
       });
 
       it('answers the newest messages, oldest first', async () => {

@@ -1,0 +1,59 @@
+import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+
+// Building a Kysely query and compiling it to SQL costs more than SQLite takes to run it, and the
+// store's hot queries (those of every chat turn) differ only in their values. A prepared query is
+// built and compiled once per database, with a named placeholder where each value goes; running it
+// puts this call's values in their places. The SQL is what Kysely makes for the dialect every time,
+// so SQLite and PostgreSQL stay behind the one query builder.
+
+/** Stands in for a value while the query is compiled; found again among the compiled parameters. */
+class Placeholder {
+  constructor(readonly name: string) {}
+}
+
+type Slot = { name: string } | { constant: unknown };
+
+export type PlaceholderFactory<Values> = <Name extends keyof Values & string>(name: Name) => Values[Name];
+
+/** What runs a compiled query: a Kysely instance or one of its transactions. */
+export interface QueryRunner {
+  executeQuery<Row>(query: CompiledQuery<Row>): Promise<QueryResult<Row>>;
+}
+
+export interface PreparedQuery<Values, Row> {
+  /** Runs the query on `runner` (the database or a transaction of it) with these values. */
+  execute(runner: QueryRunner, values: Values): Promise<QueryResult<Row>>;
+}
+
+/**
+ * Compiles `build`'s query once. Placeholders may stand only where Kysely takes a plain value
+ * that becomes one bound parameter (a column value, the right side of a comparison, a limit);
+ * each must be used at least once, and a value that changes the SQL's shape (a list for `in`,
+ * a `null` compared with `is`) cannot be one.
+ */
+export function prepareQuery<Values extends object, Row>(
+  build: (placeholder: PlaceholderFactory<Values>) => Compilable<Row>,
+): PreparedQuery<Values, Row> {
+  const used = new Set<string>();
+  const placeholder = ((name: string) => {
+    used.add(name);
+    return new Placeholder(name);
+  }) as PlaceholderFactory<Values>;
+  const compiled = build(placeholder).compile();
+  const slots: Slot[] = compiled.parameters.map((parameter) =>
+    parameter instanceof Placeholder ? { name: parameter.name } : { constant: parameter },
+  );
+  for (const name of used) {
+    if (!slots.some((slot) => 'name' in slot && slot.name === name)) {
+      throw new Error(`Placeholder ${name} did not become a bound parameter of: ${compiled.sql}`);
+    }
+  }
+  return {
+    execute(runner, values) {
+      const named = values as Record<string, unknown>;
+      const parameters = slots.map((slot) => ('name' in slot ? named[slot.name] : slot.constant));
+      const query: CompiledQuery<Row> = { ...compiled, parameters };
+      return runner.executeQuery(query);
+    },
+  };
+}
