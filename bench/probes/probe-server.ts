@@ -12,6 +12,7 @@ import { readCpuSeconds } from '../lib/proc.ts';
 
 export interface ProbeServer {
   name: string;
+  pid: number;
   port: number;
   apiKey: string;
   cpuSeconds(): number;
@@ -24,6 +25,8 @@ export async function startProbeServer(options: {
   name: string;
   upstreamUrl: string;
   profileDirectory?: string;
+  /** More flags for node, e.g. `--perf-basic-prof` for `perf record`. */
+  nodeArguments?: string[];
 }): Promise<ProbeServer> {
   const root = resolve(options.root);
   const bundlePath = join(root, 'node_modules', '.cache', 'cai-probe', `${options.name}.mjs`);
@@ -71,6 +74,7 @@ export async function startProbeServer(options: {
       ...(options.profileDirectory
         ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDirectory, options.name)}`]
         : []),
+      ...(options.nodeArguments ?? []),
       bundlePath,
     ],
     env: environment,
@@ -80,6 +84,7 @@ export async function startProbeServer(options: {
   await waitUntilHealthy(`http://127.0.0.1:${port}`, child);
   return {
     name: options.name,
+    pid: child.pid,
     port,
     apiKey: created.api_key,
     cpuSeconds: () => readCpuSeconds(child.pid),

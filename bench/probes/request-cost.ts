@@ -4,7 +4,7 @@
 // /proc and the client's never counts.
 //
 //   npx tsx bench/probes/request-cost.ts [requests] [--rounds N] [--concurrency N]
-//                                        [--against ROOT] [--profile DIR]
+//                                        [--against ROOT] [--profile DIR] [--node-argument FLAG]
 //
 // Each round sends `requests` to each target in turn; the first round warms up, and the medians of
 // the others are printed last. With `--against ROOT` (another checkout, e.g. a clone at an older
@@ -15,6 +15,7 @@ import { Agent } from 'node:http';
 import { checkAiChatReply, checkChatCompletion, sendJson, type JsonTarget } from '../lib/json-request.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
 import { summarizeProfiles } from '../lib/profile-summary.ts';
+import { percentile } from '../lib/stats.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
 import { startProbeServer, type ProbeServer } from './probe-server.ts';
 
@@ -27,6 +28,7 @@ const rounds = Number(argumentValue('--rounds') ?? 5);
 const concurrency = Number(argumentValue('--concurrency') ?? 1);
 const against = argumentValue('--against');
 const profileDirectory = argumentValue('--profile');
+const nodeArgument = argumentValue('--node-argument');
 const PROMPT = 'Benchmark request: please reply.';
 
 interface Target {
@@ -38,6 +40,8 @@ interface Target {
 interface Figures {
   cpuMicrosPerRequest: number;
   requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
 }
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -73,11 +77,13 @@ function endpointsOf(server: ProbeServer): Target[] {
 async function measure(target: Target): Promise<Figures> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
+  const latencies: number[] = [];
   const worker = async () => {
     while (next < requests) {
       next += 1;
       const outcome = await sendJson(target.request, agent);
       if (outcome.error !== undefined) throw new Error(`${target.name}: ${outcome.error}`);
+      latencies.push(outcome.latencyMs);
     }
   };
   const cpuBefore = target.cpuSeconds();
@@ -86,7 +92,13 @@ async function measure(target: Target): Promise<Figures> {
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   const cpuMicrosPerRequest = ((target.cpuSeconds() - cpuBefore) * 1e6) / requests;
   agent.destroy();
-  return { cpuMicrosPerRequest, requestsPerSecond: requests / elapsedSeconds };
+  latencies.sort((a, b) => a - b);
+  return {
+    cpuMicrosPerRequest,
+    requestsPerSecond: requests / elapsedSeconds,
+    latencyP50Ms: percentile(latencies, 50),
+    latencyP99Ms: percentile(latencies, 99),
+  };
 }
 
 const line = (name: string, figures: Figures) =>
@@ -94,7 +106,9 @@ const line = (name: string, figures: Figures) =>
     figures.requestsPerSecond,
   )
     .toString()
-    .padStart(6)} requests/s`;
+    .padStart(
+      6,
+    )} requests/s  p50 ${figures.latencyP50Ms.toFixed(2)} ms  p99 ${figures.latencyP99Ms.toFixed(2)} ms`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const upstream = await startUpstreamProcess({ chunks: ['w0 ', 'w1 '], paceMs: 20 });
@@ -105,9 +119,11 @@ try {
     name,
     upstreamUrl: upstream.baseUrl,
     ...(profileDirectory === undefined ? {} : { profileDirectory }),
+    ...(nodeArgument === undefined ? {} : { nodeArguments: [nodeArgument] }),
   });
   servers.push(await startProbeServer(serverOptions(repositoryRoot, 'this')));
   if (against !== undefined) servers.push(await startProbeServer(serverOptions(against, 'against')));
+  console.log(`cai: ${servers.map((server) => `${server.name} pid ${server.pid}`).join(', ')}`);
   const direct: Target = {
     name: 'direct (upstream)',
     request: {
@@ -142,6 +158,8 @@ try {
     const summary = {
       cpuMicrosPerRequest: median(figures.map((figure) => figure.cpuMicrosPerRequest)),
       requestsPerSecond: median(figures.map((figure) => figure.requestsPerSecond)),
+      latencyP50Ms: median(figures.map((figure) => figure.latencyP50Ms)),
+      latencyP99Ms: median(figures.map((figure) => figure.latencyP99Ms)),
     };
     console.log(line(name, summary));
   }
