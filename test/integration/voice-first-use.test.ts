@@ -25,6 +25,7 @@ describe.skipIf(missing.length > 0)('Silero VAD on first voice use', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'cai-voice-first-use-'));
     cai = await startCaiProcess({
       DATA_DIR: dataDir,
+      DATABASE_URL: `sqlite:${join(dataDir, 'cai.db')}`,
       ADMIN_API_KEY: ADMIN_KEY,
       LIMIT_VOICE_MESSAGES_PER_SECOND: '0',
       VOICE_STT_PROVIDER: 'local',
