@@ -9,6 +9,7 @@ export default defineConfig({
       'test/**/*.test.ts',
       'packages/**/*.test.ts',
       'bench/**/*.test.ts',
+      'scripts/**/*.test.ts',
       'web/**/*.test.{ts,tsx}',
     ],
     exclude: ['**/node_modules/**', 'web/.next/**', 'web/out/**'],

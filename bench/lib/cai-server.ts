@@ -1,21 +1,24 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { buildServer } from '../../scripts/server-build.ts';
+import { serverNodeFlags } from '../../scripts/server-node-flags.ts';
 import { sleep } from './clock.ts';
 import { freePort, runToEnd, startChild, type Child } from './child-process.ts';
 import { readCpuSeconds, readRssKiB } from './proc.ts';
 
-// cai under test: the real server as a child process, built once with esbuild (as it would be
-// deployed: no TypeScript compiled at run time), on a fresh SQLite file, every limit lifted, the
-// OpenAI provider pointed at the benchmark's upstream. Its memory is read from /proc, so the
-// load generator's never counts.
+// cai under test: the real server as a child process, built and run as `npm start` runs it
+// (scripts/server-build.ts, with the node flags of package.json: scripts/server-node-flags.ts), on
+// a fresh SQLite file, every limit lifted, the OpenAI provider pointed at the benchmark's upstream.
+// Its memory is read from /proc, so the load generator's never counts.
 
 export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const resultsDirectory = join(repositoryRoot, 'bench', 'results');
-// Inside node_modules (so its packages resolve, and linters and formatters leave it alone).
-const bundlePath = join(repositoryRoot, 'node_modules', '.cache', 'cai-bench', 'cai.mjs');
+// A build of its own, apart from npm start's dist/server/ (linters and formatters leave
+// node_modules alone; bench/lib/profile-summary.ts knows cai's code by this folder).
+const buildDirectory = join(repositoryRoot, 'node_modules', '.cache', 'cai-bench');
+const bundlePath = join(buildDirectory, 'cai.mjs');
 
 export interface CaiServer {
   child: Child;
@@ -31,20 +34,10 @@ export interface CaiServer {
   stop(): Promise<void>;
 }
 
-/** Bundles src/main.ts with its own code inlined and the packages left to node_modules. */
+/** Builds the server as npm start does, into the benchmark's own folder. */
 export async function buildCaiBundle(): Promise<string> {
-  mkdirSync(dirname(bundlePath), { recursive: true });
-  await build({
-    entryPoints: [join(repositoryRoot, 'src', 'main.ts')],
-    outfile: bundlePath,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'error',
-  });
+  const built = await buildServer({ outdir: buildDirectory });
+  if (built !== bundlePath) throw new Error(`the server build wrote ${built}, not ${bundlePath}`);
   return bundlePath;
 }
 
@@ -95,6 +88,7 @@ export async function startCaiServer(options: StartCaiOptions): Promise<CaiServe
   await options.beforeStart?.({ databaseUrl, tenantId: created.tenant_id });
 
   const nodeArguments = [
+    ...serverNodeFlags(),
     ...(options.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`] : []),
     bundlePath,
   ];

@@ -21,8 +21,12 @@ export interface CaiProcess {
   stop(): Promise<void>;
 }
 
-export async function startCaiProcess(environment: Record<string, string>): Promise<CaiProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+export async function startCaiProcess(
+  environment: Record<string, string>,
+  /** What node runs: the sources through tsx unless a test runs a build (scripts/server-build.ts). */
+  nodeArguments: readonly string[] = ['--import', 'tsx', 'src/main.ts'],
+): Promise<CaiProcess> {
+  const child = spawn(process.execPath, nodeArguments, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
