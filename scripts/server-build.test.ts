@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,6 +32,14 @@ describe('the server build', () => {
     const webAppRoutes = path.join(REPOSITORY_ROOT, 'src', 'transports', 'http', 'web-app-routes.ts');
     expect(bundle).toContain(JSON.stringify(pathToFileURL(webAppRoutes).href));
     expect(bundle).not.toContain('import.meta.url');
+  });
+
+  it('keeps the Redis bus and ioredis out of the entry: an embedded server never loads them', () => {
+    const importsIoredis = (file: string) => readFileSync(file, 'utf8').includes('from "ioredis"');
+    expect(importsIoredis(entry)).toBe(false);
+    const chunks = path.join(outdir, 'chunks');
+    const chunkFiles = readdirSync(chunks).filter((name) => name.endsWith('.mjs'));
+    expect(chunkFiles.some((name) => importsIoredis(path.join(chunks, name)))).toBe(true);
   });
 
   it('runs with the node flags of package.json: /health, Silero found in node_modules, the web app from web/out', async () => {

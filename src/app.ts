@@ -20,7 +20,6 @@ import { createVoiceEngines } from './voice/create-voice-engines.ts';
 import { createBus } from './bus/create-bus.ts';
 import { createKeyRevocations } from './bus/key-revocations.ts';
 import { lastingSubscription } from './bus/lasting-subscription.ts';
-import { createRedisClient } from './bus/redis-connection.ts';
 import { SharedConnectionCounter } from './limits/shared-connection-counter.ts';
 
 // The one place where the parts are built and wired (DESIGN.md, Architecture).
@@ -96,7 +95,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   });
   // Distributed mode (REDIS_URL): rate limits, connection caps, presence and relays are global,
   // counted in Redis; embedded mode keeps them in this process (docs/scaling.md).
-  const bus = createBus({
+  // ioredis is imported only in that mode (create-bus.ts).
+  const bus = await createBus({
     redisUrl: config.REDIS_URL,
     logger,
     keyPrefix: config.REDIS_KEY_PREFIX,
@@ -105,7 +105,11 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const rateLimitClient =
     config.REDIS_URL === undefined
       ? undefined
-      : createRedisClient({ url: config.REDIS_URL, logger, name: 'rate-limits' });
+      : (await import('./bus/redis-connection.ts')).createRedisClient({
+          url: config.REDIS_URL,
+          logger,
+          name: 'rate-limits',
+        });
   const rateLimits = createRateLimits(
     rateLimitClient === undefined
       ? { backend: 'memory' }

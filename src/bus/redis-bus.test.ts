@@ -23,10 +23,14 @@ const redisProbe = await probeRedis();
 
 describe('createBus', () => {
   it('answers the in-process bus without a Redis URL, and the Redis bus with one', async () => {
-    const memory = createBus({ logger });
+    const memory = await createBus({ logger });
     expect(memory).toBeInstanceOf(MemoryBus);
     await memory.close();
-    const redis = createBus({ logger, redisUrl: TEST_REDIS_URL, keyPrefix: testKeyPrefix('create-bus') });
+    const redis = await createBus({
+      logger,
+      redisUrl: TEST_REDIS_URL,
+      keyPrefix: testKeyPrefix('create-bus'),
+    });
     expect(redis.kind).toBe('redis');
     await redis.close();
   });
