@@ -63,7 +63,8 @@ export async function buildApp(options: BuildAppOptions): Promise<App> {
   const voice = createVoiceEngines(config, { logger });
   // Keys and tenants read on every request are kept for REVOCATION_CHECK_MS, the bound within
   // which a revocation by another process is promised to take effect (docs/scaling.md).
-  const store = new CredentialCachingStore(await createStore({ url: config.DATABASE_URL, logger }), {
+  const opened = await createStore({ url: config.DATABASE_URL, logger, backgroundCheckpoints: true });
+  const store = new CredentialCachingStore(opened, {
     ttlMs: config.REVOCATION_CHECK_MS,
   });
   const jwt = jwtSettingsFrom(config, await resolveJwtSecret(config));

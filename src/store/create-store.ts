@@ -6,6 +6,7 @@ import { parseDatabaseUrl } from './database-url.ts';
 import type { DatabaseTarget } from './database-url.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
 import type { Store } from './store.ts';
 
@@ -15,15 +16,31 @@ export type { DatabaseTarget } from './database-url.ts';
 export interface CreateStoreOptions {
   /** `sqlite:PATH`, `sqlite::memory:`, or `postgres://…` (optionally `?schema=NAME`). */
   url: string;
-  logger?: { info(object: object, message?: string): void };
+  logger?: { info(object: object, message?: string): void; warn?(object: object, message?: string): void };
+  /**
+   * A SQLite file's log is copied back by a worker thread, not inside the commits of the event
+   * loop (sqlite-checkpointer.ts): for a server, whose requests should not wait for it.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /** How long a SQLite writer waits for the write lock before giving up. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** How often the background checkpointer copies the log back. */
+const CHECKPOINT_INTERVAL_MS = 100;
+
+interface OpenedDatabase {
+  database: Kysely<Database>;
+  /** Runs before the database is closed. */
+  beforeClose?: () => Promise<void>;
+}
 
 // Drivers load on demand: an embedded server never loads pg, a PostgreSQL one never loads SQLite.
 
-async function openSqlite(target: Extract<DatabaseTarget, { dialect: 'sqlite' }>): Promise<Kysely<Database>> {
+async function openSqlite(
+  target: Extract<DatabaseTarget, { dialect: 'sqlite' }>,
+  options: CreateStoreOptions,
+): Promise<OpenedDatabase> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   if (!target.memory) mkdirSync(dirname(target.path), { recursive: true });
   const connection = new BetterSqlite3(target.path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
@@ -32,21 +49,30 @@ async function openSqlite(target: Extract<DatabaseTarget, { dialect: 'sqlite' }>
   // NORMAL is durable across application crashes in WAL mode; only a power loss may lose the last commits.
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
-  return new Kysely<Database>({
+  const database = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
   });
+  if (target.memory || options.backgroundCheckpoints !== true) return { database };
+  const checkpointer = startSqliteCheckpointer({
+    connection,
+    databasePath: target.path,
+    intervalMs: CHECKPOINT_INTERVAL_MS,
+    onError: (error) =>
+      options.logger?.warn?.({ err: error }, 'background checkpoints stopped; commits checkpoint again'),
+  });
+  return { database, beforeClose: () => checkpointer.stop() };
 }
 
 async function openPostgres(
   target: Extract<DatabaseTarget, { dialect: 'postgres' }>,
-): Promise<Kysely<Database>> {
+): Promise<OpenedDatabase> {
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: target.connectionString,
     // Unqualified names resolve to the chosen schema on every pooled connection.
     ...(target.schema === undefined ? {} : { options: `-c search_path=${target.schema}` }),
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { database: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }) };
 }
 
 async function migrationSchema(
@@ -75,7 +101,8 @@ async function migrate(database: Kysely<Database>, target: DatabaseTarget): Prom
 /** Opens the database named by `url`, brings its schema up to date, and answers the Store. */
 export async function createStore(options: CreateStoreOptions): Promise<Store> {
   const target = parseDatabaseUrl(options.url);
-  const database = target.dialect === 'sqlite' ? await openSqlite(target) : await openPostgres(target);
+  const opened = target.dialect === 'sqlite' ? await openSqlite(target, options) : await openPostgres(target);
+  const { database } = opened;
   try {
     if (target.dialect === 'postgres' && target.schema !== undefined) {
       await sql`create schema if not exists ${sql.id(target.schema)}`.execute(database);
@@ -86,8 +113,13 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
       'database ready',
     );
   } catch (error) {
+    await opened.beforeClose?.();
     await database.destroy();
     throw error;
   }
-  return new KyselyStore({ database, dialect: target.dialect });
+  return new KyselyStore({
+    database,
+    dialect: target.dialect,
+    ...(opened.beforeClose === undefined ? {} : { beforeClose: opened.beforeClose }),
+  });
 }

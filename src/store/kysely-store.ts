@@ -26,6 +26,8 @@ import { isUniqueViolation } from './unique-violation.ts';
 export interface KyselyStoreOptions {
   database: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
+  /** Runs before the database is closed (stops what works on it beside the store). */
+  beforeClose?: () => Promise<void>;
 }
 
 const REVOKED_LOOKUP_SLICE = 500;
@@ -89,11 +91,13 @@ export class KyselyStore implements Store {
   readonly #database: Kysely<Database>;
   /** A chat turn's queries, compiled once (the others are built per call: they are rare). */
   readonly #queries: TurnQueries;
+  readonly #beforeClose: (() => Promise<void>) | undefined;
 
   constructor(options: KyselyStoreOptions) {
     this.#database = options.database;
     this.dialect = options.dialect;
     this.#queries = prepareTurnQueries(options.database);
+    this.#beforeClose = options.beforeClose;
   }
 
   async createTenant(input: { name: string; id?: string }): Promise<Tenant> {
@@ -369,7 +373,10 @@ export class KyselyStore implements Store {
 
   /** Safe to call more than once (pg's Pool.end throws the second time). */
   close(): Promise<void> {
-    this.#closing ??= this.#database.destroy();
+    this.#closing ??= (async () => {
+      await this.#beforeClose?.();
+      await this.#database.destroy();
+    })();
     return this.#closing;
   }
 }
