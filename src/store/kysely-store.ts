@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type {
   ApiKeyRecord,
   Conversation,
@@ -17,6 +17,12 @@ import type { ConversationsTable, Database, MessagesTable } from './database.ts'
 import { toApiKey, toConversation, toMessage, toTenant } from './row-mappers.ts';
 import type { AppendResult, NewConversation, NewMessage, Store } from './store.ts';
 import { prepareTurnQueries, runScoped, type TurnQueries } from './turn-queries.ts';
+import {
+  batchedTransactions,
+  separateTransactions,
+  type WriteOutcome,
+  type WriteQueue,
+} from './write-queue.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 
 // One Store over Kysely for both SQLite and PostgreSQL: the queries are portable (text columns,
@@ -92,12 +98,18 @@ export class KyselyStore implements Store {
   /** A chat turn's queries, compiled once (the others are built per call: they are rare). */
   readonly #queries: TurnQueries;
   readonly #beforeClose: (() => Promise<void>) | undefined;
+  /** How a turn's writes reach the database: sharing transactions on SQLite (write-queue.ts). */
+  readonly #writes: WriteQueue;
 
   constructor(options: KyselyStoreOptions) {
     this.#database = options.database;
     this.dialect = options.dialect;
     this.#queries = prepareTurnQueries(options.database);
     this.#beforeClose = options.beforeClose;
+    this.#writes =
+      options.dialect === 'sqlite'
+        ? batchedTransactions(options.database)
+        : separateTransactions(options.database);
   }
 
   async createTenant(input: { name: string; id?: string }): Promise<Tenant> {
@@ -220,9 +232,10 @@ export class KyselyStore implements Store {
     // The conversation is made at the message's time: no bump needed, nothing to check in scope.
     const message = messageRow(scope, { ...input.message, conversationId: conversation.id }, now);
     try {
-      await this.#database.transaction().execute(async (transaction) => {
+      await this.#writes.run(async (transaction) => {
         await this.#queries.insertConversation.execute(transaction, conversation);
         await this.#queries.insertMessage.execute(transaction, message);
+        return { value: undefined };
       });
     } catch (error) {
       if (isUniqueViolation(error))
@@ -305,24 +318,7 @@ export class KyselyStore implements Store {
   async appendMessage(scope: Scope, input: NewMessage): Promise<AppendResult> {
     const clientMessageId = input.clientMessageId ?? null;
     try {
-      return await this.#database.transaction().execute(async (transaction) => {
-        // A resend is answered with what was stored (scoped: nothing is found out of scope).
-        if (clientMessageId !== null) {
-          const existing = await this.#findByClientMessageId(transaction, { scope, input, clientMessageId });
-          if (existing !== undefined) return { created: false, message: existing };
-        }
-        const now = timestamp();
-        // The scope check and the conversation's bump in one statement: no row updated means the
-        // conversation is not in scope (one query fewer on every message).
-        const bumped = await runScoped(transaction, this.#queries.bumpConversation, {
-          scope,
-          values: { tenantId: scope.tenantId, conversationId: input.conversationId, updatedAt: now },
-        });
-        if (Number(bumped.numAffectedRows ?? 0) === 0) throw new AppError('CHAT_NOT_FOUND');
-        const row = messageRow(scope, input, now);
-        await this.#queries.insertMessage.execute(transaction, row);
-        return { created: true, message: toMessage(row) };
-      });
+      return await this.#writes.run((transaction) => this.#append(transaction, scope, input));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // A concurrent twin committed the same client_message_id first (PostgreSQL, READ COMMITTED).
@@ -332,6 +328,31 @@ export class KyselyStore implements Store {
       }
       throw new AppError('CONFLICT', { message: 'That message id is taken.', cause: error });
     }
+  }
+
+  /** appendMessage's transaction: refuses before it writes anything, as a shared one needs. */
+  async #append(
+    transaction: Transaction<Database>,
+    scope: Scope,
+    input: NewMessage,
+  ): Promise<WriteOutcome<AppendResult>> {
+    const clientMessageId = input.clientMessageId ?? null;
+    // A resend is answered with what was stored (scoped: nothing is found out of scope).
+    if (clientMessageId !== null) {
+      const existing = await this.#findByClientMessageId(transaction, { scope, input, clientMessageId });
+      if (existing !== undefined) return { value: { created: false, message: existing } };
+    }
+    const now = timestamp();
+    // The scope check and the conversation's bump in one statement: no row updated means the
+    // conversation is not in scope (one query fewer on every message).
+    const bumped = await runScoped(transaction, this.#queries.bumpConversation, {
+      scope,
+      values: { tenantId: scope.tenantId, conversationId: input.conversationId, updatedAt: now },
+    });
+    if (Number(bumped.numAffectedRows ?? 0) === 0) return { refusal: new AppError('CHAT_NOT_FOUND') };
+    const row = messageRow(scope, input, now);
+    await this.#queries.insertMessage.execute(transaction, row);
+    return { value: { created: true, message: toMessage(row) } };
   }
 
   async #findByClientMessageId(

@@ -1,0 +1,88 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './database.ts';
+
+// How the store runs the writes of every chat turn (a new conversation with its first message, a
+// message appended): each in a transaction of its own, or, on SQLite, together with the others
+// that arrived in the same turn of the event loop. SQLite has one connection, so transactions run
+// one after the other anyway; sharing one costs nobody a wait and saves a commit per write: under
+// load, one log write and one round of file locks carry many turns, and their rows share pages.
+
+/** A write's result, or why it was refused before it wrote anything (its company is unaffected). */
+export type WriteOutcome<Value> = { value: Value } | { refusal: unknown };
+
+/**
+ * One write, run inside a transaction it shares or not. It must not throw after writing what it
+ * refuses: a thrown error undoes the whole shared transaction, and each write then runs alone.
+ */
+export type TransactionalWrite<Value> = (transaction: Transaction<Database>) => Promise<WriteOutcome<Value>>;
+
+export interface WriteQueue {
+  /** Resolves once the write's transaction has committed; rejects with its refusal or failure. */
+  run<Value>(write: TransactionalWrite<Value>): Promise<Value>;
+}
+
+function settled<Value>(outcome: WriteOutcome<Value>): Value {
+  if ('refusal' in outcome) throw outcome.refusal;
+  return outcome.value;
+}
+
+/** Each write in a transaction of its own (PostgreSQL: each takes its own pooled connection). */
+export function separateTransactions(database: Kysely<Database>): WriteQueue {
+  return {
+    async run(write) {
+      return settled(await database.transaction().execute(write));
+    },
+  };
+}
+
+interface Queued {
+  write: TransactionalWrite<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
+/**
+ * SQLite: writes queued while the event loop handles this round of I/O are committed together,
+ * right after it (setImmediate). One write alone gets a transaction of its own, as it would have.
+ */
+export function batchedTransactions(database: Kysely<Database>): WriteQueue {
+  let queued: Queued[] = [];
+  const alone = separateTransactions(database);
+
+  function runAlone(entry: Queued): void {
+    alone.run(entry.write).then(entry.resolve, entry.reject);
+  }
+
+  async function flush(): Promise<void> {
+    const batch = queued;
+    queued = [];
+    if (batch.length === 1) return runAlone(batch[0]!);
+    let outcomes: Array<WriteOutcome<unknown>>;
+    try {
+      outcomes = await database.transaction().execute(async (transaction) => {
+        const results: Array<WriteOutcome<unknown>> = [];
+        for (const entry of batch) results.push(await entry.write(transaction));
+        return results;
+      });
+    } catch {
+      // One of them failed after writing (a taken id, say), so none of them was kept: each runs
+      // again on its own, and only the failing one fails.
+      for (const entry of batch) runAlone(entry);
+      return;
+    }
+    batch.forEach((entry, index) => {
+      const outcome = outcomes[index]!;
+      if ('refusal' in outcome) entry.reject(outcome.refusal);
+      else entry.resolve(outcome.value);
+    });
+  }
+
+  return {
+    run<Value>(write: TransactionalWrite<Value>): Promise<Value> {
+      return new Promise<Value>((resolve, reject) => {
+        if (queued.length === 0) setImmediate(() => void flush());
+        queued.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      });
+    },
+  };
+}
