@@ -12,7 +12,10 @@ import { parseInput } from './validation.ts';
 // The CLI's operations over REST, behind ADMIN_API_KEY (they span tenants). Same implementation
 // as the CLI: src/auth/tenant-admin.ts.
 
+// Made once: a zod schema costs far more to build (and to parse with the first time) than to use.
 const tenantParams = z.object({ tenant_id: z.string().min(1).max(64) });
+const keyParams = z.object({ key_id: z.string().min(1).max(64) });
+const createTenantBody = z.object({ name: z.string().trim().min(1).max(200) }).strict();
 
 export function registerAdminRoutes(server: FastifyInstance, dependencies: HttpDependencies): void {
   const { tenantAdmin, config } = dependencies;
@@ -23,7 +26,7 @@ export function registerAdminRoutes(server: FastifyInstance, dependencies: HttpD
   });
 
   server.post('/api/v1/admin/tenants', async (request, reply) => {
-    const body = parseInput(z.object({ name: z.string().trim().min(1).max(200) }).strict(), request.body);
+    const body = parseInput(createTenantBody, request.body);
     return reply.status(201).send(await tenantAdmin.createTenant({ name: body.name }));
   });
 
@@ -33,11 +36,7 @@ export function registerAdminRoutes(server: FastifyInstance, dependencies: HttpD
   });
 
   server.delete('/api/v1/admin/keys/:key_id', async (request) => {
-    const { key_id: keyId } = parseInput(
-      z.object({ key_id: z.string().min(1).max(64) }),
-      request.params,
-      'path',
-    );
+    const { key_id: keyId } = parseInput(keyParams, request.params, 'path');
     return tenantAdmin.revokeKey(keyId);
   });
 

@@ -30,6 +30,8 @@ const aiChatBody = z
   })
   .strict();
 
+const chatParams = z.object({ chat_id: z.string().min(1).max(64) });
+
 const chatMessageBody = z
   .object({
     content: z.string(),
@@ -100,11 +102,7 @@ export function registerAiChatRoutes(server: FastifyInstance, dependencies: Http
 
   server.post('/api/v1/chats/:chat_id/messages', async (request, reply) => {
     const principal = principalOf(request);
-    const { chat_id: chatId } = parseInput(
-      z.object({ chat_id: z.string().min(1).max(64) }),
-      request.params,
-      'path',
-    );
+    const { chat_id: chatId } = parseInput(chatParams, request.params, 'path');
     const body = parseInput(chatMessageBody, request.body);
     return runTurn({
       request,

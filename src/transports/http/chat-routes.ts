@@ -20,6 +20,7 @@ const createChatBody = z
   })
   .strict();
 const chatParams = z.object({ chat_id: z.string().min(1).max(64) });
+const userParams = z.object({ user_id: userIdSchema });
 
 export function registerChatRoutes(server: FastifyInstance, dependencies: HttpDependencies): void {
   const { store } = dependencies;
@@ -53,7 +54,7 @@ export function registerChatRoutes(server: FastifyInstance, dependencies: HttpDe
 
   server.get('/api/v1/chats/user/:user_id', async (request) => {
     const principal = principalOf(request);
-    const { user_id: userId } = parseInput(z.object({ user_id: userIdSchema }), request.params, 'path');
+    const { user_id: userId } = parseInput(userParams, request.params, 'path');
     const page = parsePage(request.query, 'desc');
     const result = await store.listConversations(scopeOf(principal), { userId }, page);
     return { chats: result.items.map(chatToWire), ...pageEnvelope(page, result.total, result.items.length) };

@@ -17,6 +17,7 @@ import { parseInput } from './validation.ts';
 
 const TITLE_LENGTH = 80;
 const conversationIdHeader = z.string().trim().min(1).max(64).optional();
+const modelParams = z.object({ model: z.string().min(1).max(200) });
 
 export function registerOpenAiCompatibleRoutes(
   server: FastifyInstance,
@@ -34,11 +35,7 @@ export function registerOpenAiCompatibleRoutes(
     }));
 
     scope.get('/v1/models/:model', async (request) => {
-      const { model: id } = parseInput(
-        z.object({ model: z.string().min(1).max(200) }),
-        request.params,
-        'path',
-      );
+      const { model: id } = parseInput(modelParams, request.params, 'path');
       const model = dependencies.models.list().find((listing) => listing.id === id);
       if (model === undefined) {
         throw new AppError('NOT_FOUND', { message: `No model "${id}" here; GET /v1/models lists them.` });
