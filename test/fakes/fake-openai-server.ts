@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { recordedPayloads, startFakeVendorServer } from './fake-vendor-server.ts';
-import type { FakeVendorServer, WireDialect } from './fake-vendor-server.ts';
+import type { FakeVendorServer, FakeVendorServerOptions, WireDialect } from './fake-vendor-server.ts';
 
 // The OpenAI Chat Completions API (`POST /v1/chat/completions`): `data: {chat.completion.chunk}` events,
 // a last chunk with `finish_reason`, a usage chunk when `stream_options.include_usage`, then `data: [DONE]`.
@@ -76,6 +76,6 @@ export const openAiDialect: WireDialect = {
     'data: {"id":"chatcmpl-BxRtA1b2C3d4E5f6G7h8I9j0","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"oo\n\n',
 };
 
-export function startFakeOpenAiServer(): Promise<FakeVendorServer> {
-  return startFakeVendorServer(openAiDialect);
+export function startFakeOpenAiServer(options: FakeVendorServerOptions = {}): Promise<FakeVendorServer> {
+  return startFakeVendorServer(openAiDialect, options);
 }

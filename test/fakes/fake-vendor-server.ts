@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 
@@ -89,19 +90,30 @@ export interface FakeVendorServer {
   close(): Promise<void>;
 }
 
-export async function startFakeVendorServer(dialect: WireDialect): Promise<FakeVendorServer> {
+export interface FakeVendorServerOptions {
+  /** Serve HTTPS with this key and certificate (PEM), as the vendors' real endpoints do. */
+  tls?: { key: string; cert: string };
+}
+
+export async function startFakeVendorServer(
+  dialect: WireDialect,
+  options: FakeVendorServerOptions = {},
+): Promise<FakeVendorServer> {
   const queue: FakeScenario[] = [];
   let fallback: ScenarioSource = () => ({ type: 'stream' });
   const requests: RecordedRequest[] = [];
   const waiters: Array<{ count: number; resolve: (requests: RecordedRequest[]) => void }> = [];
   let closing = false;
 
-  const server = createServer((request, response) => {
+  const listener: RequestListener = (request, response) => {
     void handle(request, response).catch(() => response.destroy());
-  });
+  };
+  const server = options.tls ? createTlsServer(options.tls, listener) : createServer(listener);
   const connections = new WeakMap<Socket, number>();
   let connectionCount = 0;
-  server.on('connection', (socket: Socket) => connections.set(socket, (connectionCount += 1)));
+  server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) =>
+    connections.set(socket, (connectionCount += 1)),
+  );
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readJson(request);
@@ -142,7 +154,7 @@ export async function startFakeVendorServer(dialect: WireDialect): Promise<FakeV
   const { port } = server.address() as AddressInfo;
 
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/v1`,
     requests,
     enqueue: (...scenarios) => queue.push(...scenarios),
     setFallback: (source) => (fallback = typeof source === 'function' ? source : () => source),
