@@ -34,13 +34,16 @@ describe('the server build', () => {
     expect(bundle).not.toContain('import.meta.url');
   });
 
-  it('keeps the Redis bus and ioredis out of the entry: an embedded server never loads them', () => {
-    const importsIoredis = (file: string) => readFileSync(file, 'utf8').includes('from "ioredis"');
-    expect(importsIoredis(entry)).toBe(false);
-    const chunks = path.join(outdir, 'chunks');
-    const chunkFiles = readdirSync(chunks).filter((name) => name.endsWith('.mjs'));
-    expect(chunkFiles.some((name) => importsIoredis(path.join(chunks, name)))).toBe(true);
-  });
+  it.each(['ioredis', '@ai-sdk/deepgram', '@ai-sdk/elevenlabs'])(
+    'keeps %s out of the entry, in a chunk loaded on first use',
+    (name) => {
+      const imports = (file: string) => readFileSync(file, 'utf8').includes(`from "${name}"`);
+      expect(imports(entry)).toBe(false);
+      const chunks = path.join(outdir, 'chunks');
+      const chunkFiles = readdirSync(chunks).filter((file) => file.endsWith('.mjs'));
+      expect(chunkFiles.some((file) => imports(path.join(chunks, file)))).toBe(true);
+    },
+  );
 
   it('runs with the node flags of package.json: /health, Silero found in node_modules, the web app from web/out', async () => {
     cai = await startCaiProcess(

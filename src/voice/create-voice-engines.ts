@@ -1,21 +1,19 @@
 // The voice engines this server runs, from its settings (docs/voice.md, "Engines"): the local
 // engines always, as the last resort; a cloud engine in front of them when VOICE_STT_PROVIDER /
 // VOICE_TTS_PROVIDER names it, or is `auto` and the provider's key is set. The default engine is
-// the chain of all of them in that order (fallback-*.ts); a request may name one instead.
+// the chain of all of them in that order (fallback-*.ts); a request may name one instead. A cloud
+// engine's module and vendor SDK load on its first call (lazy-engine.ts).
 import { ConfigError } from '../config.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { ConfiguredCloudSpeechToText, ConfiguredCloudTextToSpeech } from './configured-cloud-engine.ts';
 import type { ChecksAvailability } from './engine-availability.ts';
-import { DeepgramSpeechToText } from './engines/cloud-deepgram-speech-to-text.ts';
-import { ElevenLabsTextToSpeech } from './engines/cloud-elevenlabs-text-to-speech.ts';
-import { OpenAiSpeechToText } from './engines/cloud-openai-speech-to-text.ts';
-import { OpenAiTextToSpeech } from './engines/cloud-openai-text-to-speech.ts';
 import { EspeakTextToSpeech } from './engines/espeak-text-to-speech.ts';
 import { PocketsphinxSpeechToText } from './engines/pocketsphinx-speech-to-text.ts';
 import type { FallbackEvent } from './fallback-policy.ts';
 import { FallbackSpeechToText } from './fallback-speech-to-text.ts';
 import { FallbackTextToSpeech } from './fallback-text-to-speech.ts';
+import { LazySpeechToText, LazyTextToSpeech } from './lazy-engine.ts';
 import type { SpeechToText } from './speech-to-text.ts';
 import type { TextToSpeech } from './text-to-speech.ts';
 import { sileroFactory, VoiceEngines } from './voice-engines.ts';
@@ -112,16 +110,28 @@ function cloudNames<Name extends CloudSpeechToTextName | CloudTextToSpeechName>(
 function cloudSpeechToText(name: CloudSpeechToTextName, config: Config): SpeechToText {
   switch (name) {
     case 'deepgram':
-      return new DeepgramSpeechToText({
-        apiKey: config.DEEPGRAM_API_KEY!,
-        baseUrl: config.DEEPGRAM_BASE_URL,
-        model: config.DEEPGRAM_MODEL,
+      return new LazySpeechToText({
+        name,
+        load: async () => {
+          const { DeepgramSpeechToText } = await import('./engines/cloud-deepgram-speech-to-text.ts');
+          return new DeepgramSpeechToText({
+            apiKey: config.DEEPGRAM_API_KEY!,
+            baseUrl: config.DEEPGRAM_BASE_URL,
+            model: config.DEEPGRAM_MODEL,
+          });
+        },
       });
     case 'openai':
-      return new OpenAiSpeechToText({
-        apiKey: config.OPENAI_API_KEY!,
-        baseUrl: config.OPENAI_BASE_URL,
-        model: config.OPENAI_STT_MODEL,
+      return new LazySpeechToText({
+        name,
+        load: async () => {
+          const { OpenAiSpeechToText } = await import('./engines/cloud-openai-speech-to-text.ts');
+          return new OpenAiSpeechToText({
+            apiKey: config.OPENAI_API_KEY!,
+            baseUrl: config.OPENAI_BASE_URL,
+            model: config.OPENAI_STT_MODEL,
+          });
+        },
       });
   }
 }
@@ -129,18 +139,30 @@ function cloudSpeechToText(name: CloudSpeechToTextName, config: Config): SpeechT
 function cloudTextToSpeech(name: CloudTextToSpeechName, config: Config): TextToSpeech {
   switch (name) {
     case 'elevenlabs':
-      return new ElevenLabsTextToSpeech({
-        apiKey: config.ELEVENLABS_API_KEY!,
-        baseUrl: config.ELEVENLABS_BASE_URL,
-        model: config.ELEVENLABS_MODEL,
-        defaultVoice: config.ELEVENLABS_VOICE_ID,
+      return new LazyTextToSpeech({
+        name,
+        load: async () => {
+          const { ElevenLabsTextToSpeech } = await import('./engines/cloud-elevenlabs-text-to-speech.ts');
+          return new ElevenLabsTextToSpeech({
+            apiKey: config.ELEVENLABS_API_KEY!,
+            baseUrl: config.ELEVENLABS_BASE_URL,
+            model: config.ELEVENLABS_MODEL,
+            defaultVoice: config.ELEVENLABS_VOICE_ID,
+          });
+        },
       });
     case 'openai':
-      return new OpenAiTextToSpeech({
-        apiKey: config.OPENAI_API_KEY!,
-        baseUrl: config.OPENAI_BASE_URL,
-        model: config.OPENAI_TTS_MODEL,
-        defaultVoice: config.OPENAI_TTS_VOICE,
+      return new LazyTextToSpeech({
+        name,
+        load: async () => {
+          const { OpenAiTextToSpeech } = await import('./engines/cloud-openai-text-to-speech.ts');
+          return new OpenAiTextToSpeech({
+            apiKey: config.OPENAI_API_KEY!,
+            baseUrl: config.OPENAI_BASE_URL,
+            model: config.OPENAI_TTS_MODEL,
+            defaultVoice: config.OPENAI_TTS_VOICE,
+          });
+        },
       });
   }
 }
