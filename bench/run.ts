@@ -8,6 +8,7 @@ import {
   type CaiServer,
   type StartCaiOptions,
 } from './lib/cai-server.ts';
+import { startBareRelay } from './lib/bare-relay-process.ts';
 import { startPortkey } from './lib/portkey-process.ts';
 import { formatDetailTable, formatTable, type ResultRow } from './lib/results-table.ts';
 import { benchTokens } from './lib/tokens.ts';
@@ -82,6 +83,9 @@ function parametersFor(quick: boolean): BenchParameters {
       : [
           { concurrency: 1, rounds: 3, rampMs: 0 },
           { concurrency: 100, rounds: 1, rampMs: 200 },
+          // Between 100 and 1,000: where cai, the bare relay and direct stop keeping pace.
+          { concurrency: 250, rounds: 1, rampMs: 400 },
+          { concurrency: 500, rounds: 1, rampMs: 600 },
           // One round: the run must end in 5 minutes, and cai needs tens of seconds for 1,000 streams.
           { concurrency: 1000, rounds: 1, rampMs: 1000 },
         ],
@@ -159,19 +163,24 @@ async function main(): Promise<void> {
   };
   const startNonStreamingServers = async (): Promise<NonStreamingServers> => {
     const cai = await startCai({ profile: true });
+    // Without the peer or the floor, cai and direct are still measured; the table says what is missing.
+    const relay = await startBareRelay({ upstreamBaseUrl: upstream.baseUrl }).catch((error: unknown) => {
+      log(`bare relay: ${(error as Error).message.split('\n')[0]}`);
+      return undefined;
+    });
+    const servers = { cai, ...(relay ? { relay } : {}), warmedUp: false };
     try {
-      return { cai, portkey: await startPortkey({ upstreamBaseUrl: upstream.baseUrl }), warmedUp: false };
+      return { ...servers, portkey: await startPortkey({ upstreamBaseUrl: upstream.baseUrl }) };
     } catch (error) {
-      // Without the peer, cai and direct are still measured; the table says why Portkey is missing.
       const problem = (error as Error).message.split('\n')[0] ?? 'portkey did not start';
       log(`portkey: ${problem}`);
-      return { cai, portkeyProblem: problem, warmedUp: false };
+      return { ...servers, portkeyProblem: problem };
     }
   };
   const stopNonStreamingServers = async () => {
     const servers = await nonStreamingServers?.catch(() => undefined);
     nonStreamingServers = undefined;
-    await Promise.allSettled([servers?.cai.stop(), servers?.portkey?.stop()]);
+    await Promise.allSettled([servers?.cai.stop(), servers?.portkey?.stop(), servers?.relay?.stop()]);
   };
   const stopAll = async () => {
     await stopNonStreamingServers();

@@ -1,17 +1,18 @@
+import type { BareRelayProcess } from './bare-relay-process.ts';
 import type { CaiServer } from './cai-server.ts';
 import { checkAiChatReply, checkChatCompletion, type JsonTarget } from './json-request.ts';
 import type { PortkeyProcess } from './portkey-process.ts';
 import type { UpstreamProcess } from './upstream-process.ts';
 
-// The four ways one non-streaming chat request is served in the benchmark, each with the process
-// whose CPU and memory it costs: the upstream directly (the baseline), cai's OpenAI-compatible
-// `POST /v1/chat/completions`, cai's doc 002 `POST /api/v1/ai/chat`, and Portkey (the peer) in
-// front of the same upstream.
+// The ways one non-streaming chat request is served in the benchmark, each with the process whose
+// CPU and memory it costs: the upstream directly (the baseline), cai's OpenAI-compatible
+// `POST /v1/chat/completions`, cai's doc 002 `POST /api/v1/ai/chat`, Portkey (the peer) in front of
+// the same upstream, and the bare relay passing the request through (the floor of one Node hop).
 
-export type TargetRole = 'direct' | 'cai' | 'peer';
+export type TargetRole = 'direct' | 'cai' | 'peer' | 'floor';
 
 export interface NonStreamingTarget {
-  name: 'direct' | 'cai /v1/chat/completions' | 'cai /api/v1/ai/chat' | 'portkey';
+  name: 'direct' | 'cai /v1/chat/completions' | 'cai /api/v1/ai/chat' | 'portkey' | 'bare relay';
   role: TargetRole;
   request: JsonTarget;
   /** CPU seconds used so far by the process that serves it (the upstream's for direct). */
@@ -27,8 +28,9 @@ export function nonStreamingTargets(options: {
   upstream: UpstreamProcess;
   cai: CaiServer;
   portkey?: PortkeyProcess;
+  relay?: BareRelayProcess;
 }): NonStreamingTarget[] {
-  const { upstream, cai, portkey } = options;
+  const { upstream, cai, portkey, relay } = options;
   const caiHeaders = { authorization: `Bearer ${cai.apiKey}` };
   const targets: NonStreamingTarget[] = [
     {
@@ -80,6 +82,20 @@ export function nonStreamingTargets(options: {
         check: checkChatCompletion,
       },
       cpuSeconds: () => portkey.cpuSeconds(),
+    });
+  }
+  if (relay) {
+    targets.push({
+      name: 'bare relay',
+      role: 'floor',
+      request: {
+        port: relay.port,
+        path: '/v1/chat/completions',
+        headers: {},
+        body: chatBody('bench'),
+        check: checkChatCompletion,
+      },
+      cpuSeconds: () => relay.cpuSeconds(),
     });
   }
   return targets;

@@ -8,8 +8,9 @@ import { promptFor } from '../lib/tokens.ts';
 import type { BenchContext, NonStreamingServers, Scenario } from './scenario.ts';
 
 // One whole reply per request (`stream: false`), one request at a time: what cai adds to the
-// upstream's instant 1 KiB answer through each of its two endpoints, and what Portkey adds through
-// its own, measured in turns in the same run. Then Portkey's streaming, tried and reported as it is.
+// upstream's instant 1 KiB answer through each of its two endpoints, what Portkey adds through its
+// own, and what a bare Node relay adds passing it through (the floor of one hop), measured in
+// turns in the same run. Then Portkey's streaming, tried and reported as it is.
 
 const ADDED_P99_GOAL_MS = 0.5;
 const STREAM_PROBES = 3;
@@ -61,6 +62,7 @@ function latencyRows(options: {
   const cai = figures.get(name);
   const direct = figures.get('direct');
   const peer = withPeer ? figures.get('portkey') : undefined;
+  const floor = figures.get('bare relay');
   if (!cai || !direct) return [];
   const scenario = `non-stream ${name.replace('cai ', '')} c=1`;
   const failures = (entry: SequentialFigures) =>
@@ -76,6 +78,11 @@ function latencyRows(options: {
             peer: peer
               ? `${formatMs(peer.latency[percentile])} (${formatAdded(peer.latency[percentile] - direct.latency[percentile])}, n=${peer.requests})${failures(peer)}`
               : 'not run',
+          }
+        : {}),
+      ...(floor
+        ? {
+            floor: `${formatMs(floor.latency[percentile])} (${formatAdded(floor.latency[percentile] - direct.latency[percentile])})${failures(floor)}`,
           }
         : {}),
       direct: `${formatMs(direct.latency[percentile])} (n=${direct.requests})`,
@@ -96,6 +103,7 @@ function latencyRows(options: {
       metric: 'CPU per request (serving process)',
       cai: `${cai.cpuMicrosPerRequest} µs`,
       ...(withPeer ? { peer: peer ? `${peer.cpuMicrosPerRequest} µs` : 'not run' } : {}),
+      ...(floor ? { floor: `${floor.cpuMicrosPerRequest} µs` } : {}),
       direct: `${direct.cpuMicrosPerRequest} µs (upstream)`,
       comparison: formatRatio(cai.cpuMicrosPerRequest / direct.cpuMicrosPerRequest),
       goal: '',

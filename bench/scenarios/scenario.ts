@@ -1,3 +1,4 @@
+import type { BareRelayProcess } from '../lib/bare-relay-process.ts';
 import type { CaiServer, StartCaiOptions } from '../lib/cai-server.ts';
 import type { PortkeyProcess } from '../lib/portkey-process.ts';
 import type { DetailTable, ResultRow } from '../lib/results-table.ts';
@@ -69,6 +70,8 @@ export interface NonStreamingServers {
   /** Absent when Portkey could not start: `portkeyProblem` says why. */
   portkey?: PortkeyProcess;
   portkeyProblem?: string;
+  /** The bare relay (the floor of one Node hop); absent when it could not start. */
+  relay?: BareRelayProcess;
   /** Set by the first scenario that warmed them up, so the next does not again. */
   warmedUp: boolean;
 }
