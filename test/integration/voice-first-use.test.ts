@@ -6,7 +6,7 @@ import { missingExecutables } from '../../src/voice/engine-test-support.ts';
 import { startCaiProcess, type CaiProcess } from '../support/cai-process.ts';
 import { audioChunks, spokenSamples, VoiceClient } from '../support/voice-client.ts';
 
-// Silero VAD's runtime and model (about 45 MB) load on a process's first voice session, not for
+// Silero VAD's runtime and model (about 37 MB) load on a process's first voice session, not for
 // `/health`: a server that never hears a voice never pays for them. A real cai process, so that
 // what it has loaded is read from its own memory map (/proc/PID/maps, Linux as CI).
 

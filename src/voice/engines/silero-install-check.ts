@@ -1,6 +1,6 @@
 // Whether Silero VAD can run here, answered without loading it: onnxruntime-node's native binding
 // for this platform and the model file are on disk. Loading the runtime and the model costs a
-// process about 45 MB that it keeps for its lifetime; `/health` is asked every few seconds by
+// process about 37 MB that it keeps for its lifetime; `/health` is asked every few seconds by
 // every balancer, and most processes never hear a voice, so the model loads on first voice use
 // (silero-model.ts) and this check stands in for it until then.
 import { stat } from 'node:fs/promises';

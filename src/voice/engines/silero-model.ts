@@ -1,7 +1,7 @@
 // The Silero VAD model on onnxruntime-node: one InferenceSession per model file and process,
 // created on first use. The runtime is imported lazily so that a missing native binding makes
 // the engine unavailable instead of breaking every module that imports this one, and so that a
-// process that never hears a voice never pays for it (about 45 MB, silero-install-check.ts).
+// process that never hears a voice never pays for it (about 37 MB, silero-install-check.ts).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as OnnxRuntimeModule from 'onnxruntime-node';
