@@ -16,6 +16,8 @@
 
 const TERMINATORS = new Set(['.', '!', '?', '…']);
 const WIDE_TERMINATORS = new Set(['。', '！', '？']);
+/** What findEnd stops at: line breaks, terminators and double quotes. */
+const INTERESTING = /[\n\r.!?…。！？"“”]/g;
 // Markdown emphasis closes too: "**Done.** Next".
 const CLOSERS = new Set(['"', '”', "'", '’', ')', ']', '}', '»', '」', '』', '）', '*', '_', '`']);
 const CONTINUATIONS = new Set([',', ';', ':']);
@@ -76,9 +78,21 @@ const LOWERCASE = /\p{Ll}/u;
 const DIGIT = /\d/;
 
 type Decision = { kind: 'split'; end: number } | { kind: 'continue'; next: number } | { kind: 'wait' };
+const WAIT: Decision = { kind: 'wait' };
+const split = (end: number): Decision => ({ kind: 'split', end });
+const continueAt = (next: number): Decision => ({ kind: 'continue', next });
+const WHITESPACE = /\s/u;
+
+function isWhitespace(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code === 32 || (code >= 9 && code <= 13)) return true;
+  return code > 127 && WHITESPACE.test(text[index]!);
+}
 
 export class SentenceSegmenter {
   private buffer = '';
+  /** Where the sentence being built starts in the buffer (text before it is cut at the end of a push). */
+  private sentenceStart = 0;
   /** Where scanning resumes, and the quote state there; both reset when a sentence is emitted. */
   private scanIndex = 0;
   private inQuote = false;
@@ -89,19 +103,27 @@ export class SentenceSegmenter {
     const sentences: string[] = [];
     for (;;) {
       const end = this.findEnd();
-      if (end === undefined) return sentences;
-      const sentence = this.buffer.slice(0, end).trim();
+      if (end === undefined) break;
+      const sentence = this.buffer.slice(this.sentenceStart, end).trim();
       if (sentence) sentences.push(sentence);
-      this.buffer = this.buffer.slice(end);
-      this.scanIndex = 0;
+      this.sentenceStart = end;
+      this.scanIndex = end;
       this.inQuote = false;
     }
+    // Cut once per push, not once per sentence (a whole reply may hold dozens).
+    if (this.sentenceStart > 0) {
+      this.buffer = this.buffer.slice(this.sentenceStart);
+      this.scanIndex -= this.sentenceStart;
+      this.sentenceStart = 0;
+    }
+    return sentences;
   }
 
   /** The text is over: answers what is left as the last sentence, if anything is. */
   flush(): string | undefined {
-    const rest = this.buffer.trim();
+    const rest = this.buffer.slice(this.sentenceStart).trim();
     this.buffer = '';
+    this.sentenceStart = 0;
     this.scanIndex = 0;
     this.inQuote = false;
     return rest || undefined;
@@ -110,26 +132,28 @@ export class SentenceSegmenter {
   /** The end (exclusive) of the first complete sentence, or undefined when none is decided yet. */
   private findEnd(): number | undefined {
     const text = this.buffer;
-    let index = this.scanIndex;
-    while (index < text.length) {
-      const character = text[index]!;
+    // Only line breaks, terminators and double quotes matter to the scan: the regular expression
+    // jumps from one to the next.
+    const interesting = INTERESTING;
+    interesting.lastIndex = this.scanIndex;
+    for (let match = interesting.exec(text); match !== null; match = interesting.exec(text)) {
+      const index = match.index;
+      const character = match[0];
       if (character === '\n' || character === '\r') return index + 1;
-      if (TERMINATORS.has(character) || WIDE_TERMINATORS.has(character)) {
+      if (character === '"') this.inQuote = !this.inQuote;
+      else if (character === '“') this.inQuote = true;
+      else if (character === '”') this.inQuote = false;
+      else {
         const decision = this.decide(index);
         if (decision.kind === 'split') return decision.end;
         if (decision.kind === 'wait') {
           this.scanIndex = index;
           return undefined;
         }
-        index = decision.next;
-        continue;
+        interesting.lastIndex = decision.next;
       }
-      if (character === '"') this.inQuote = !this.inQuote;
-      else if (character === '“') this.inQuote = true;
-      else if (character === '”') this.inQuote = false;
-      index += 1;
     }
-    this.scanIndex = index;
+    this.scanIndex = text.length;
     return undefined;
   }
 
@@ -151,40 +175,41 @@ export class SentenceSegmenter {
       index += 1;
     }
     // More terminators or closers may still arrive.
-    if (index === text.length) return { kind: 'wait' };
+    if (index === text.length) return WAIT;
     const sentenceEnd = index;
-    const commit = (decision: Decision): Decision => {
-      this.inQuote = inQuote;
-      return decision;
-    };
-
+    // Every answer but WAIT commits the quote state the run and its closers left.
     const wide = WIDE_TERMINATORS.has(text[runEnd - 1]!);
-    if (wide && !inQuote) return commit({ kind: 'split', end: sentenceEnd });
-    if (!/\s/u.test(text[index]!)) return commit({ kind: 'continue', next: index });
-    while (index < text.length && /\s/u.test(text[index]!)) {
+    if (wide && !inQuote) return this.decided(inQuote, split(sentenceEnd));
+    if (!isWhitespace(text, index)) return this.decided(inQuote, continueAt(index));
+    while (index < text.length && isWhitespace(text, index)) {
       // The line break ends the sentence anyway (see findEnd).
-      if (text[index] === '\n' || text[index] === '\r') return commit({ kind: 'continue', next: index });
+      if (text[index] === '\n' || text[index] === '\r') return this.decided(inQuote, continueAt(index));
       index += 1;
     }
-    if (index === text.length) return { kind: 'wait' };
-    if (inQuote) return commit({ kind: 'continue', next: index });
+    if (index === text.length) return WAIT;
+    if (inQuote) return this.decided(inQuote, continueAt(index));
 
     const following = text[index]!;
     if (LOWERCASE.test(following) || CONTINUATIONS.has(following)) {
-      return commit({ kind: 'continue', next: index });
+      return this.decided(inQuote, continueAt(index));
     }
     const singlePeriod = runEnd - start === 1 && text[start] === '.' && !closed;
     if (singlePeriod && this.isAbbreviation(start, DIGIT.test(following))) {
-      return commit({ kind: 'continue', next: index });
+      return this.decided(inQuote, continueAt(index));
     }
-    return commit({ kind: 'split', end: sentenceEnd });
+    return this.decided(inQuote, split(sentenceEnd));
+  }
+
+  private decided(inQuote: boolean, answer: Decision): Decision {
+    this.inQuote = inQuote;
+    return answer;
   }
 
   /** Whether the word before the period at `periodIndex` is an abbreviation, not a sentence end. */
   private isAbbreviation(periodIndex: number, numberFollows: boolean): boolean {
     const text = this.buffer;
     let tokenStart = periodIndex;
-    while (tokenStart > 0 && !TOKEN_START.test(text[tokenStart - 1]!)) tokenStart -= 1;
+    while (tokenStart > this.sentenceStart && !TOKEN_START.test(text[tokenStart - 1]!)) tokenStart -= 1;
     const token = text.slice(tokenStart, periodIndex);
     if (!token) return false;
     const lower = token.toLowerCase();
@@ -193,6 +218,6 @@ export class SentenceSegmenter {
     // A single capital is an initial (J. R. R. Tolkien), except the pronoun: "So do I. Then…".
     if (SINGLE_INITIAL.test(token) && token !== 'I') return true;
     // "1. First item": a list marker opening the sentence.
-    return LIST_MARKER.test(token) && text.slice(0, tokenStart).trim() === '';
+    return LIST_MARKER.test(token) && text.slice(this.sentenceStart, tokenStart).trim() === '';
   }
 }
