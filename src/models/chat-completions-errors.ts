@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ModelError } from './chat-model.ts';
 import { retryAfterMsFrom } from './retry-after.ts';
+import { modelErrorForStatus } from './model-error-for-status.ts';
 
 // How a Chat Completions call fails, as the ModelErrors that toModelError makes of the AI SDK's
 // errors for the same failure (kinds, retryable flags, statuses, messages with the provider's own
@@ -81,22 +82,7 @@ function byStatus(options: {
   retryAfterMs?: number;
   cause?: unknown;
 }): ModelError {
-  const { statusCode, retryAfterMs, cause } = options;
-  const message = `${options.model}: ${options.message}`;
-  if (statusCode === 429) {
-    return new ModelError({
-      kind: 'rate-limited',
-      message,
-      retryable: true,
-      statusCode,
-      retryAfterMs,
-      cause,
-    });
-  }
-  if (statusCode === 408 || statusCode === 409 || statusCode >= 500) {
-    return new ModelError({ kind: 'upstream', message, retryable: true, statusCode, retryAfterMs, cause });
-  }
-  return new ModelError({ kind: 'client', message, retryable: false, statusCode, cause });
+  return modelErrorForStatus({ ...options, message: `${options.model}: ${options.message}` });
 }
 
 function providerMessage(body: string): string | undefined {

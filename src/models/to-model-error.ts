@@ -1,5 +1,6 @@
 import { APICallError } from '@ai-sdk/provider';
 import { ModelError } from './chat-model.ts';
+import { modelErrorForStatus } from './model-error-for-status.ts';
 import { retryAfterMsFrom } from './retry-after.ts';
 
 // Any failure out of the AI SDK (HTTP status, network, a garbled stream, an abort), as the one error
@@ -24,26 +25,6 @@ export function toModelError(error: unknown, options: { signal?: AbortSignal; mo
       // No status: the connection failed or broke (the SDK says whether a retry can help).
       return new ModelError({ kind: 'upstream', message, retryable: error.isRetryable, cause: error });
     }
-    if (statusCode === 429) {
-      return new ModelError({
-        kind: 'rate-limited',
-        message,
-        retryable: true,
-        statusCode,
-        retryAfterMs,
-        cause: error,
-      });
-    }
-    if (statusCode === 408 || statusCode === 409 || statusCode >= 500) {
-      return new ModelError({
-        kind: 'upstream',
-        message,
-        retryable: true,
-        statusCode,
-        retryAfterMs,
-        cause: error,
-      });
-    }
     if (statusCode >= 200 && statusCode < 300 && isConnectionBroken(error.cause)) {
       return new ModelError({
         kind: 'upstream',
@@ -63,7 +44,7 @@ export function toModelError(error: unknown, options: { signal?: AbortSignal; mo
         cause: error,
       });
     }
-    return new ModelError({ kind: 'client', message, retryable: false, statusCode, cause: error });
+    return modelErrorForStatus({ message, statusCode, retryAfterMs, cause: error });
   }
   if (isParseError(error)) {
     return new ModelError({
