@@ -51,19 +51,24 @@ export interface StartCaiOptions {
   beforeStart?: (database: { databaseUrl: string; tenantId: string }) => Promise<void>;
 }
 
-export async function startCaiServer(options: StartCaiOptions): Promise<CaiServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'cai-bench-'));
-  const databaseUrl = `sqlite:${join(dataDir, 'cai.db')}`;
-  const port = await freePort();
-  const environment: NodeJS.ProcessEnv = {
+/**
+ * The settings cai runs with under measurement: loopback, warnings only, a fresh SQLite file in
+ * `dataDir`, the OpenAI provider on the benchmark's upstream, no retries, every limit lifted.
+ */
+export function benchmarkEnvironment(options: {
+  port: number;
+  dataDir: string;
+  upstreamUrl: string;
+}): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    PORT: String(port),
+    PORT: String(options.port),
     LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
+    DATA_DIR: options.dataDir,
+    DATABASE_URL: `sqlite:${join(options.dataDir, 'cai.db')}`,
     OPENAI_API_KEY: 'x',
     OPENAI_BASE_URL: options.upstreamUrl,
     DEFAULT_MODEL: 'openai:bench',
@@ -74,8 +79,17 @@ export async function startCaiServer(options: StartCaiOptions): Promise<CaiServe
     LIMIT_WS_MESSAGES_PER_SECOND: '0',
     LIMIT_ANON_CONNECTIONS_PER_IP: '0',
     LIMIT_ANON_REQUESTS_PER_MINUTE: '0',
+  };
+}
+
+export async function startCaiServer(options: StartCaiOptions): Promise<CaiServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cai-bench-'));
+  const port = await freePort();
+  const environment: NodeJS.ProcessEnv = {
+    ...benchmarkEnvironment({ port, dataDir, upstreamUrl: options.upstreamUrl }),
     ...options.environment,
   };
+  const databaseUrl = environment.DATABASE_URL as string;
   // The working directory is the temporary one, so no `.env` of the checkout leaks in.
   const created = JSON.parse(
     await runToEnd({
@@ -119,7 +133,8 @@ export async function startCaiServer(options: StartCaiOptions): Promise<CaiServe
   };
 }
 
-async function waitUntilHealthy(options: { baseUrl: string; child: Child }): Promise<void> {
+/** Resolves once the server answers `GET /health` with 200; throws if it exits or takes over 20 s. */
+export async function waitUntilHealthy(options: { baseUrl: string; child: Child }): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (options.child.process.exitCode !== null) {

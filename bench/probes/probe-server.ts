@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { sleep } from '../lib/clock.ts';
-import { freePort, runToEnd, startChild, type Child } from '../lib/child-process.ts';
+import { benchmarkEnvironment, waitUntilHealthy } from '../lib/cai-server.ts';
+import { freePort, runToEnd, startChild } from '../lib/child-process.ts';
 import { readCpuSeconds } from '../lib/proc.ts';
 
 // cai as the benchmark runs it (bench/lib/cai-server.ts), built from any checkout: so that a probe
@@ -44,22 +44,7 @@ export async function startProbeServer(options: {
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'cai-probe-'));
   const port = await freePort();
-  const environment: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    DATA_DIR: dataDir,
-    DATABASE_URL: `sqlite:${join(dataDir, 'cai.db')}`,
-    OPENAI_API_KEY: 'x',
-    OPENAI_BASE_URL: options.upstreamUrl,
-    DEFAULT_MODEL: 'openai:bench',
-    MODEL_MAX_RETRIES: '0',
-    LIMIT_REST_PER_MINUTE: '0',
-    LIMIT_AI_REQUESTS_PER_WEEK: '0',
-  };
+  const environment = benchmarkEnvironment({ port, dataDir, upstreamUrl: options.upstreamUrl });
   const created = JSON.parse(
     await runToEnd({
       command: process.execPath,
@@ -81,7 +66,7 @@ export async function startProbeServer(options: {
     cwd: dataDir,
     tailStdout: true,
   });
-  await waitUntilHealthy(`http://127.0.0.1:${port}`, child);
+  await waitUntilHealthy({ baseUrl: `http://127.0.0.1:${port}`, child });
   return {
     name: options.name,
     pid: child.pid,
@@ -93,20 +78,4 @@ export async function startProbeServer(options: {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-async function waitUntilHealthy(baseUrl: string, child: Child): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`cai exited: ${child.stderrTail()}`);
-    try {
-      const response = await fetch(`${baseUrl}/health`);
-      await response.arrayBuffer();
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`cai did not become healthy in 20 s: ${child.stderrTail()}`);
 }
