@@ -15,11 +15,9 @@ export interface BareRelayProcess {
 
 export async function startBareRelay(options: { upstreamBaseUrl: string }): Promise<BareRelayProcess> {
   const child = startChild({
-    command: 'sh',
+    command: process.execPath,
+    raiseFileLimit: true,
     args: [
-      '-c',
-      'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"',
-      process.execPath,
       '--import',
       'tsx',
       join(repositoryRoot, 'bench', 'upstream', 'bare-relay-main.ts'),

@@ -106,10 +106,11 @@ export async function startCaiServer(options: StartCaiOptions): Promise<CaiServe
     ...(options.profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDirectory}`] : []),
     bundlePath,
   ];
-  // Raised to the hard limit of open files, for the idle-connection scenario.
   const child = startChild({
-    command: 'sh',
-    args: ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', process.execPath, ...nodeArguments],
+    command: process.execPath,
+    args: nodeArguments,
+    // For the idle-connection scenario's thousands of sockets.
+    raiseFileLimit: true,
     env: environment,
     cwd: dataDir,
     tailStdout: true,

@@ -24,8 +24,16 @@ export function startChild(options: {
    * (Node writes to pipes synchronously), so every child that logs there needs this.
    */
   tailStdout?: boolean;
+  /** Runs it with the open-file limit raised to the hard limit (servers of thousands of sockets). */
+  raiseFileLimit?: boolean;
 }): Child {
-  const child = spawn(options.command, options.args, {
+  const [command, args] = options.raiseFileLimit
+    ? [
+        'sh',
+        ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', options.command, ...options.args],
+      ]
+    : [options.command, options.args];
+  const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env ?? process.env,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -126,15 +126,9 @@ export const idleConnections: Scenario = {
 
     context.log(`idle-ws: bare ws server, ${caiResult.figures.opened} connections`);
     const bare = startChild({
-      command: 'sh',
-      args: [
-        '-c',
-        'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"',
-        process.execPath,
-        '--import',
-        'tsx',
-        join(repositoryRoot, 'bench', 'upstream', 'bare-ws-main.ts'),
-      ],
+      command: process.execPath,
+      raiseFileLimit: true,
+      args: ['--import', 'tsx', join(repositoryRoot, 'bench', 'upstream', 'bare-ws-main.ts')],
       cwd: repositoryRoot,
     });
     let bareFigures: IdleFigures;
