@@ -45,6 +45,18 @@ describe('the server build', () => {
     },
   );
 
+  it.each([
+    '@ai-sdk/anthropic',
+    '@ai-sdk/openai',
+    '@ai-sdk/cerebras',
+    '@ai-sdk/groq',
+    '@ai-sdk/openai-compatible',
+  ])('imports the model provider package %s only where a configured provider needs it', (name) => {
+    const bundle = readFileSync(entry, 'utf8');
+    expect(bundle).not.toContain(`from "${name}"`);
+    expect(bundle).toContain(`import("${name}")`);
+  });
+
   it('runs with the node flags of package.json: /health, Silero found in node_modules, the web app from web/out', async () => {
     cai = await startCaiProcess(
       { DATA_DIR: dataDir, DATABASE_URL: `sqlite:${path.join(dataDir, 'cai.db')}` },

@@ -28,13 +28,14 @@ export interface AiSdkChatModelOptions {
   /** `provider:model`. */
   name: string;
   provider: string;
-  model: LanguageModelV3;
+  /** The provider's model, or its promise while the provider's package loads. */
+  model: LanguageModelV3 | Promise<LanguageModelV3>;
 }
 
 export class AiSdkChatModel implements ChatModel {
   readonly name: string;
   readonly provider: string;
-  readonly #model: LanguageModelV3;
+  readonly #model: LanguageModelV3 | Promise<LanguageModelV3>;
 
   constructor(options: AiSdkChatModelOptions) {
     this.name = options.name;
@@ -57,7 +58,8 @@ export class AiSdkChatModel implements ChatModel {
         finished = true;
         return;
       }
-      const result = await this.#model.doStream({
+      const model = await this.#model;
+      const result = await model.doStream({
         prompt: toPrompt(request.messages),
         maxOutputTokens: request.maxOutputTokens,
         temperature: request.temperature,
@@ -111,7 +113,8 @@ export class AiSdkChatModel implements ChatModel {
    * answers in one response instead of a stream cai would only gather.
    */
   async *#whole(request: ChatModelRequest, signal: AbortSignal): AsyncGenerator<ChatModelPart> {
-    const result = await this.#model.doGenerate({
+    const model = await this.#model;
+    const result = await model.doGenerate({
       prompt: toPrompt(request.messages),
       maxOutputTokens: request.maxOutputTokens,
       temperature: request.temperature,

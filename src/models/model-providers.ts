@@ -1,8 +1,3 @@
-import { createAnthropic } from '@ai-sdk/anthropic';
-import { createCerebras } from '@ai-sdk/cerebras';
-import { createGroq } from '@ai-sdk/groq';
-import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3 } from '@ai-sdk/provider';
 import type { Config } from '../config.ts';
 import { AiSdkChatModel } from './ai-sdk-chat-model.ts';
@@ -16,6 +11,8 @@ import type { ChatModel } from './chat-model.ts';
 // vendors' SDKs take it (`http://127.0.0.1:11434/v1`). The four that speak the Chat Completions wire
 // go through cai's own client (chat-completions-model.ts) unless CHAT_COMPLETIONS_CLIENT=ai-sdk puts
 // them back on their AI SDK providers; Anthropic's Messages API always goes through the AI SDK.
+// An AI SDK provider package is imported only when a provider that uses it is configured (it costs
+// a process 8–10 MB of memory), as soon as the registry is made, and awaited by the first call.
 
 export interface ModelProvider {
   /** The `provider` part of `provider:model`. */
@@ -44,9 +41,12 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
           dialect: CHAT_COMPLETIONS_DIALECTS.openai,
         });
       }
-      // `.chat()`: the Chat Completions API, which every OpenAI-compatible server speaks (not the Responses API).
-      const provider = createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL });
-      return aiSdkModels('openai', (modelId) => provider.chat(modelId));
+      return aiSdkModels('openai', async () => {
+        const { createOpenAI } = await import('@ai-sdk/openai');
+        const provider = createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL });
+        // `.chat()`: the Chat Completions API, which every OpenAI-compatible server speaks (not the Responses API).
+        return (modelId) => provider.chat(modelId);
+      });
     },
   },
   {
@@ -55,11 +55,14 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
     howToConfigure: 'Set ANTHROPIC_API_KEY (and optionally ANTHROPIC_BASE_URL), then restart.',
     create: (config) => {
       if (!config.ANTHROPIC_API_KEY) return undefined;
-      const provider = createAnthropic({
-        apiKey: config.ANTHROPIC_API_KEY,
-        baseURL: config.ANTHROPIC_BASE_URL,
+      return aiSdkModels('anthropic', async () => {
+        const { createAnthropic } = await import('@ai-sdk/anthropic');
+        const provider = createAnthropic({
+          apiKey: config.ANTHROPIC_API_KEY,
+          baseURL: config.ANTHROPIC_BASE_URL,
+        });
+        return (modelId) => provider.messages(modelId);
       });
-      return aiSdkModels('anthropic', (modelId) => provider.messages(modelId));
     },
   },
   {
@@ -76,8 +79,14 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
           dialect: CHAT_COMPLETIONS_DIALECTS.cerebras,
         });
       }
-      const provider = createCerebras({ apiKey: config.CEREBRAS_API_KEY, baseURL: config.CEREBRAS_BASE_URL });
-      return aiSdkModels('cerebras', (modelId) => provider.languageModel(modelId));
+      return aiSdkModels('cerebras', async () => {
+        const { createCerebras } = await import('@ai-sdk/cerebras');
+        const provider = createCerebras({
+          apiKey: config.CEREBRAS_API_KEY,
+          baseURL: config.CEREBRAS_BASE_URL,
+        });
+        return (modelId) => provider.languageModel(modelId);
+      });
     },
   },
   {
@@ -94,8 +103,11 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
           dialect: CHAT_COMPLETIONS_DIALECTS.groq,
         });
       }
-      const provider = createGroq({ apiKey: config.GROQ_API_KEY, baseURL: config.GROQ_BASE_URL });
-      return aiSdkModels('groq', (modelId) => provider.languageModel(modelId));
+      return aiSdkModels('groq', async () => {
+        const { createGroq } = await import('@ai-sdk/groq');
+        const provider = createGroq({ apiKey: config.GROQ_API_KEY, baseURL: config.GROQ_BASE_URL });
+        return (modelId) => provider.languageModel(modelId);
+      });
     },
   },
   {
@@ -113,13 +125,17 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
           dialect: CHAT_COMPLETIONS_DIALECTS.openAiCompatible,
         });
       }
-      const provider = createOpenAICompatible({
-        name: 'ollama',
-        baseURL: config.OLLAMA_BASE_URL,
-        apiKey: config.OLLAMA_API_KEY,
-        includeUsage: true,
+      const baseUrl = config.OLLAMA_BASE_URL;
+      return aiSdkModels('ollama', async () => {
+        const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+        const provider = createOpenAICompatible({
+          name: 'ollama',
+          baseURL: baseUrl,
+          apiKey: config.OLLAMA_API_KEY,
+          includeUsage: true,
+        });
+        return (modelId) => provider.chatModel(modelId);
       });
-      return aiSdkModels('ollama', (modelId) => provider.chatModel(modelId));
     },
   },
 ];
@@ -139,8 +155,14 @@ function chatCompletionsModels(options: {
 
 function aiSdkModels(
   provider: string,
-  languageModel: (modelId: string) => LanguageModelV3,
+  load: () => Promise<(modelId: string) => LanguageModelV3>,
 ): (modelId: string) => ChatModel {
-  return (modelId) =>
-    new AiSdkChatModel({ name: `${provider}:${modelId}`, provider, model: languageModel(modelId) });
+  const loaded = load();
+  // Awaited by every call: a package that fails to load fails the calls, not the process.
+  loaded.catch(() => undefined);
+  return (modelId) => {
+    const model = loaded.then((languageModel) => languageModel(modelId));
+    model.catch(() => undefined);
+    return new AiSdkChatModel({ name: `${provider}:${modelId}`, provider, model });
+  };
 }
