@@ -98,6 +98,23 @@ function engineWith(model: ChatModel, options: Partial<ConversationEngineOptions
   });
 }
 
+/** What the engine may read of a conversation before calling the model. */
+const READS = new Set(['getConversation', 'recentMessages', 'listMessages']);
+
+/** The store, recording the name of every method called on it, in order. */
+function recordingStore(): { store: Store; calls: string[] } {
+  const calls: string[] = [];
+  const recording = new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      calls.push(String(property));
+      return (value as (...args: unknown[]) => unknown).bind(target);
+    },
+  });
+  return { store: recording, calls };
+}
+
 function live(turn: Turn): LiveTurn {
   if (turn.duplicate) throw new Error('expected a live turn');
   return turn;
@@ -194,46 +211,20 @@ describe('ConversationEngine', () => {
   });
 
   it('continues a conversation with one read before the model call: its history window', async () => {
-    const reads: string[] = [];
-    const counting = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        if (property === 'getConversation' || property === 'recentMessages' || property === 'listMessages')
-          reads.push(property);
-        return (value as (...args: unknown[]) => unknown).bind(target);
-      },
-    });
+    const recorded = recordingStore();
     const model = new ScriptedModel([{ delta: 'Again.' }]);
-    const engine = new ConversationEngine({
-      store: counting,
-      resolveModel: () => model,
-      history: { maxMessages: 50, maxCharacters: 100_000 },
-      maxPromptCharacters: 10_000,
-    });
+    const engine = engineWith(model, { store: recorded.store });
     await live(await engine.startTurn({ scope, conversationId, content: 'One' })).ended;
     await live(await engine.startTurn({ scope, conversationId, content: 'Two' })).ended;
+    const reads = recorded.calls.filter((name) => READS.has(name));
     expect(reads).toEqual(['recentMessages', 'recentMessages']);
     expect(model.requests[1]?.messages.map((message) => message.content)).toEqual(['One', 'Again.', 'Two']);
   });
 
   it('reads neither the conversation nor its history back when the caller created it for the turn', async () => {
-    const reads: string[] = [];
-    const counting = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        if (property === 'getConversation' || property === 'recentMessages') reads.push(property);
-        return (value as (...args: unknown[]) => unknown).bind(target);
-      },
-    });
+    const recorded = recordingStore();
     const model = new ScriptedModel([{ delta: 'Welcome.' }]);
-    const engine = new ConversationEngine({
-      store: counting,
-      resolveModel: () => model,
-      history: { maxMessages: 50, maxCharacters: 100_000 },
-      maxPromptCharacters: 10_000,
-    });
+    const engine = engineWith(model, { store: recorded.store });
     const fresh = await store.createConversation(scope, { userId: null });
     const turn = live(
       await engine.startTurn({
@@ -245,7 +236,7 @@ describe('ConversationEngine', () => {
       }),
     );
     await turn.ended;
-    expect(reads).toEqual([]);
+    expect(recorded.calls.filter((name) => READS.has(name))).toEqual([]);
     expect(model.requests[0]?.messages).toEqual([
       { role: 'system', content: 'Be kind.' },
       { role: 'user', content: 'First words' },
@@ -258,17 +249,9 @@ describe('ConversationEngine', () => {
   });
 
   it('opens a new conversation with the user message in one write, or stores neither when refused', async () => {
-    const writes: string[] = [];
-    const counting = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver) as unknown;
-        if (typeof value !== 'function') return value;
-        if (/^(create|append|get|recent)/.test(String(property))) writes.push(String(property));
-        return (value as (...args: unknown[]) => unknown).bind(target);
-      },
-    });
+    const recorded = recordingStore();
     const model = new ScriptedModel([{ delta: 'Welcome.' }]);
-    const engine = engineWith(model, { store: counting });
+    const engine = engineWith(model, { store: recorded.store });
     const opened = '0190ffff-0000-7000-8000-000000000001';
     const newConversation = { userId: 'alice', title: 'First', metadata: { from: 'test' } };
     await expect(
@@ -280,7 +263,10 @@ describe('ConversationEngine', () => {
       await engine.startTurn({ scope, conversationId: opened, content: 'Hi', newConversation }),
     );
     await turn.ended;
-    expect(writes).toEqual(['createConversationWithMessage', 'appendMessage']);
+    expect(recorded.calls.filter((name) => /^(create|append|get|recent)/.test(name))).toEqual([
+      'createConversationWithMessage',
+      'appendMessage',
+    ]);
     expect(model.requests[0]?.messages).toEqual([{ role: 'user', content: 'Hi' }]);
     expect(await store.getConversation(scope, opened)).toMatchObject({
       userId: 'alice',
