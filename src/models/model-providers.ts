@@ -25,30 +25,63 @@ export interface ModelProvider {
   create(config: Config): ((modelId: string) => ChatModel) | undefined;
 }
 
+/** Where a provider is reached, from the settings (the vendor's own base URL when none is set). */
+interface Endpoint {
+  baseUrl: string;
+  apiKey: string | undefined;
+}
+
+/**
+ * A provider that speaks the Chat Completions wire: cai's own client by default, its AI SDK
+ * provider (loaded on first need) with CHAT_COMPLETIONS_CLIENT=ai-sdk.
+ */
+function chatCompletionsProvider(options: {
+  name: string;
+  defaultModel: string;
+  howToConfigure: string;
+  /** Undefined when the provider is not configured. */
+  endpoint: (config: Config) => Endpoint | undefined;
+  dialect: ChatCompletionsDialect;
+  aiSdk: (endpoint: Endpoint) => Promise<(modelId: string) => LanguageModelV3>;
+}): ModelProvider {
+  const { name, defaultModel, howToConfigure } = options;
+  return {
+    name,
+    defaultModel,
+    howToConfigure,
+    create: (config) => {
+      const endpoint = options.endpoint(config);
+      if (endpoint === undefined) return undefined;
+      if (config.CHAT_COMPLETIONS_CLIENT === 'ai-sdk') {
+        return aiSdkModels(name, () => options.aiSdk(endpoint));
+      }
+      return chatCompletionsModels({
+        provider: name,
+        ...endpoint,
+        dialect: options.dialect,
+      });
+    },
+  };
+}
+
 export const MODEL_PROVIDERS: readonly ModelProvider[] = [
-  {
+  chatCompletionsProvider({
     name: 'openai',
     defaultModel: 'gpt-4o-mini',
     howToConfigure:
       'Set OPENAI_API_KEY (and OPENAI_BASE_URL for another OpenAI-compatible server), then restart.',
-    create: (config) => {
-      if (!config.OPENAI_API_KEY) return undefined;
-      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
-        return chatCompletionsModels({
-          provider: 'openai',
-          baseUrl: config.OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
-          apiKey: config.OPENAI_API_KEY,
-          dialect: CHAT_COMPLETIONS_DIALECTS.openai,
-        });
-      }
-      return aiSdkModels('openai', async () => {
-        const { createOpenAI } = await import('@ai-sdk/openai');
-        const provider = createOpenAI({ apiKey: config.OPENAI_API_KEY, baseURL: config.OPENAI_BASE_URL });
-        // `.chat()`: the Chat Completions API, which every OpenAI-compatible server speaks (not the Responses API).
-        return (modelId) => provider.chat(modelId);
-      });
+    endpoint: (config) =>
+      config.OPENAI_API_KEY
+        ? { baseUrl: config.OPENAI_BASE_URL ?? 'https://api.openai.com/v1', apiKey: config.OPENAI_API_KEY }
+        : undefined,
+    dialect: CHAT_COMPLETIONS_DIALECTS.openai,
+    aiSdk: async ({ baseUrl, apiKey }) => {
+      const { createOpenAI } = await import('@ai-sdk/openai');
+      const provider = createOpenAI({ apiKey, baseURL: baseUrl });
+      // `.chat()`: the Chat Completions API, which every OpenAI-compatible server speaks (not the Responses API).
+      return (modelId) => provider.chat(modelId);
     },
-  },
+  }),
   {
     name: 'anthropic',
     defaultModel: 'claude-3-5-haiku-latest',
@@ -65,79 +98,58 @@ export const MODEL_PROVIDERS: readonly ModelProvider[] = [
       });
     },
   },
-  {
+  chatCompletionsProvider({
     name: 'cerebras',
     defaultModel: 'llama3.1-8b',
     howToConfigure: 'Set CEREBRAS_API_KEY (and optionally CEREBRAS_BASE_URL), then restart.',
-    create: (config) => {
-      if (!config.CEREBRAS_API_KEY) return undefined;
-      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
-        return chatCompletionsModels({
-          provider: 'cerebras',
-          baseUrl: config.CEREBRAS_BASE_URL ?? 'https://api.cerebras.ai/v1',
-          apiKey: config.CEREBRAS_API_KEY,
-          dialect: CHAT_COMPLETIONS_DIALECTS.cerebras,
-        });
-      }
-      return aiSdkModels('cerebras', async () => {
-        const { createCerebras } = await import('@ai-sdk/cerebras');
-        const provider = createCerebras({
-          apiKey: config.CEREBRAS_API_KEY,
-          baseURL: config.CEREBRAS_BASE_URL,
-        });
-        return (modelId) => provider.languageModel(modelId);
-      });
+    endpoint: (config) =>
+      config.CEREBRAS_API_KEY
+        ? {
+            baseUrl: config.CEREBRAS_BASE_URL ?? 'https://api.cerebras.ai/v1',
+            apiKey: config.CEREBRAS_API_KEY,
+          }
+        : undefined,
+    dialect: CHAT_COMPLETIONS_DIALECTS.cerebras,
+    aiSdk: async ({ baseUrl, apiKey }) => {
+      const { createCerebras } = await import('@ai-sdk/cerebras');
+      const provider = createCerebras({ apiKey, baseURL: baseUrl });
+      return (modelId) => provider.languageModel(modelId);
     },
-  },
-  {
+  }),
+  chatCompletionsProvider({
     name: 'groq',
     defaultModel: 'llama-3.1-8b-instant',
     howToConfigure: 'Set GROQ_API_KEY (and optionally GROQ_BASE_URL), then restart.',
-    create: (config) => {
-      if (!config.GROQ_API_KEY) return undefined;
-      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
-        return chatCompletionsModels({
-          provider: 'groq',
-          baseUrl: config.GROQ_BASE_URL ?? 'https://api.groq.com/openai/v1',
-          apiKey: config.GROQ_API_KEY,
-          dialect: CHAT_COMPLETIONS_DIALECTS.groq,
-        });
-      }
-      return aiSdkModels('groq', async () => {
-        const { createGroq } = await import('@ai-sdk/groq');
-        const provider = createGroq({ apiKey: config.GROQ_API_KEY, baseURL: config.GROQ_BASE_URL });
-        return (modelId) => provider.languageModel(modelId);
-      });
+    endpoint: (config) =>
+      config.GROQ_API_KEY
+        ? { baseUrl: config.GROQ_BASE_URL ?? 'https://api.groq.com/openai/v1', apiKey: config.GROQ_API_KEY }
+        : undefined,
+    dialect: CHAT_COMPLETIONS_DIALECTS.groq,
+    aiSdk: async ({ baseUrl, apiKey }) => {
+      const { createGroq } = await import('@ai-sdk/groq');
+      const provider = createGroq({ apiKey, baseURL: baseUrl });
+      return (modelId) => provider.languageModel(modelId);
     },
-  },
-  {
+  }),
+  chatCompletionsProvider({
     name: 'ollama',
     defaultModel: 'llama3.2',
     howToConfigure:
       'Set OLLAMA_BASE_URL (e.g. http://127.0.0.1:11434/v1, any OpenAI-compatible server) and OLLAMA_API_KEY if it needs one, then restart.',
-    create: (config) => {
-      if (!config.OLLAMA_BASE_URL) return undefined;
-      if (config.CHAT_COMPLETIONS_CLIENT === 'direct') {
-        return chatCompletionsModels({
-          provider: 'ollama',
-          baseUrl: config.OLLAMA_BASE_URL,
-          apiKey: config.OLLAMA_API_KEY,
-          dialect: CHAT_COMPLETIONS_DIALECTS.openAiCompatible,
-        });
-      }
-      const baseUrl = config.OLLAMA_BASE_URL;
-      return aiSdkModels('ollama', async () => {
-        const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
-        const provider = createOpenAICompatible({
-          name: 'ollama',
-          baseURL: baseUrl,
-          apiKey: config.OLLAMA_API_KEY,
-          includeUsage: true,
-        });
-        return (modelId) => provider.chatModel(modelId);
+    endpoint: (config) =>
+      config.OLLAMA_BASE_URL ? { baseUrl: config.OLLAMA_BASE_URL, apiKey: config.OLLAMA_API_KEY } : undefined,
+    dialect: CHAT_COMPLETIONS_DIALECTS.openAiCompatible,
+    aiSdk: async ({ baseUrl, apiKey }) => {
+      const { createOpenAICompatible } = await import('@ai-sdk/openai-compatible');
+      const provider = createOpenAICompatible({
+        name: 'ollama',
+        baseURL: baseUrl,
+        apiKey,
+        includeUsage: true,
       });
+      return (modelId) => provider.chatModel(modelId);
     },
-  },
+  }),
 ];
 
 /** Models of one Chat Completions provider: one endpoint, so one keep-alive agent, for all of them. */
