@@ -5,6 +5,7 @@ import { startFakeAnthropicServer } from '../../test/fakes/fake-anthropic-server
 import { startFakeOpenAiServer } from '../../test/fakes/fake-openai-server.ts';
 import type { FakeScenario, FakeVendorServer } from '../../test/fakes/fake-vendor-server.ts';
 import { AiSdkChatModel } from './ai-sdk-chat-model.ts';
+import { collect, textOf } from './chat-model-contract.ts';
 import { ModelError } from './chat-model.ts';
 import type { ChatModel, ChatModelPart } from './chat-model.ts';
 import { ResilientChatModel } from './resilient-chat-model.ts';
@@ -49,25 +50,6 @@ function resilient(chain: ChatModel[], options: Partial<ResilientChatModelOption
   });
   return { model, sleeps };
 }
-
-async function collect(model: ChatModel, signal = new AbortController().signal) {
-  const parts: ChatModelPart[] = [];
-  try {
-    for await (const part of model.stream({
-      messages: [{ role: 'user', content: 'Hi' }],
-      signal,
-      maxOutputTokens: 64,
-    })) {
-      parts.push(part);
-    }
-    return { parts, text: textOf(parts), error: undefined };
-  } catch (error) {
-    return { parts, text: textOf(parts), error: error as ModelError };
-  }
-}
-
-const textOf = (parts: ChatModelPart[]) =>
-  parts.map((part) => (part.type === 'text-delta' ? part.text : '')).join('');
 
 /** Runs `action` and returns the requests it made to `server`. */
 async function requestsDuring<T>(server: FakeVendorServer, action: () => Promise<T>) {
