@@ -15,10 +15,13 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL('../', import.meta.url));
 export const SERVER_BUILD_DIRECTORY = path.join(REPOSITORY_ROOT, 'dist', 'server');
 const ENTRY_NAME = 'cai';
 
-/** Builds into `outdir`; answers the file to run. */
-export async function buildServer(options: { outdir: string }): Promise<string> {
+/**
+ * Builds into `outdir`; answers the file to run. `root` is the checkout built (this one by
+ * default; a probe may build an older one to compare it with this one).
+ */
+export async function buildServer(options: { outdir: string; root?: string }): Promise<string> {
   await build({
-    entryPoints: { [ENTRY_NAME]: path.join(REPOSITORY_ROOT, 'src', 'main.ts') },
+    entryPoints: { [ENTRY_NAME]: path.join(options.root ?? REPOSITORY_ROOT, 'src', 'main.ts') },
     outdir: options.outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,

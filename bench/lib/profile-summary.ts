@@ -18,7 +18,8 @@ interface CpuProfile {
 /** node_modules/<package>, a Node internal, cai's own code, or V8's pseudo-frames ((idle), (garbage collector)). */
 function packageOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.includes('/.cache/cai-bench/')) return 'cai';
+  // The benchmark's and the probes' builds (node_modules/.cache/cai-bench/, …/cai-probe/).
+  if (url.includes('/.cache/cai-')) return 'cai';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match) return match[1] as string;
   if (url.startsWith('node:')) return 'node internals';

@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { buildServer } from '../../scripts/server-build.ts';
+import { serverNodeFlags } from '../../scripts/server-node-flags.ts';
 import { benchmarkEnvironment, waitUntilHealthy } from '../lib/cai-server.ts';
 import { freePort, runToEnd, startChild } from '../lib/child-process.ts';
 import { readCpuSeconds } from '../lib/proc.ts';
@@ -29,18 +30,11 @@ export async function startProbeServer(options: {
   nodeArguments?: string[];
 }): Promise<ProbeServer> {
   const root = resolve(options.root);
-  const bundlePath = join(root, 'node_modules', '.cache', 'cai-probe', `${options.name}.mjs`);
-  mkdirSync(join(root, 'node_modules', '.cache', 'cai-probe'), { recursive: true });
-  await build({
-    entryPoints: [join(root, 'src', 'main.ts')],
-    outfile: bundlePath,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'error',
+  // Built and run as npm start builds and runs this tree (scripts/server-build.ts, the node flags
+  // of package.json), whichever checkout it is, so that two versions differ only in their code.
+  const bundlePath = await buildServer({
+    root,
+    outdir: join(root, 'node_modules', '.cache', 'cai-probe', options.name),
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'cai-probe-'));
   const port = await freePort();
@@ -59,6 +53,7 @@ export async function startProbeServer(options: {
       ...(options.profileDirectory
         ? ['--cpu-prof', `--cpu-prof-dir=${join(options.profileDirectory, options.name)}`]
         : []),
+      ...serverNodeFlags(),
       ...(options.nodeArguments ?? []),
       bundlePath,
     ],
