@@ -16,7 +16,9 @@ import type { Scenario } from './scenario.ts';
 // How throughput grows with concurrency: each target (the upstream directly, cai's two endpoints,
 // Portkey, the bare relay) loaded closed-loop at concurrency 1, 2, 4 … 2,048 for a fixed time, the targets taking
 // turns at each level. For each p99 bound, the most requests per second any level reached within
-// it. The processes' memory is read before (idle), during (peak) and after the sweep.
+// it. The processes' memory is read before (idle), during (peak) and after the sweep; cai and the
+// bare relay are loaded through every level whatever their latency, so that the relay's peak is
+// the floor of what any Node process holding that many requests needs.
 
 const PEER_RATIO_GOAL = 3;
 const PEER_GOAL_BOUND_MS = 10;
@@ -40,6 +42,7 @@ export const concurrencySweep: Scenario = {
       cai: servers.cai.pid,
       upstream: context.upstream.child.pid,
       ...(servers.portkey ? { portkey: servers.portkey.pid } : {}),
+      ...(servers.relay ? { relay: servers.relay.pid } : {}),
     };
     const rss = () =>
       Object.fromEntries(
@@ -47,6 +50,7 @@ export const concurrencySweep: Scenario = {
           cai: servers.cai.rssKiB,
           upstream: context.upstream.rssKiB,
           ...(servers.portkey ? { portkey: servers.portkey.rssKiB } : {}),
+          ...(servers.relay ? { relay: servers.relay.rssKiB } : {}),
         }).map(([name, read]) => [name, read()]),
       );
     const idle = rss();
@@ -67,8 +71,10 @@ export const concurrencySweep: Scenario = {
         for (const target of running) {
           const level = await measureLevel({ target, concurrency, durationMs });
           levels.push(level);
-          // cai goes on whatever its latency: the memory goal is about the whole sweep's load.
-          const tooSlow = target.role !== 'cai' && !(level.latency.p99 <= stopAboveP99Ms);
+          // cai and the relay go on whatever their latency: the memory goal is about the whole
+          // sweep's load, and the relay's memory under it is the floor.
+          const loadedThroughout = target.role === 'cai' || target.role === 'floor';
+          const tooSlow = !loadedThroughout && !(level.latency.p99 <= stopAboveP99Ms);
           if (level.failed > 0 || tooSlow) stoppedAt.set(target.name, level);
         }
       }
@@ -99,6 +105,7 @@ export const concurrencySweep: Scenario = {
         peak,
         after,
         withPeer: servers.portkey !== undefined,
+        withFloor: servers.relay !== undefined,
         caiReached,
         top: Math.max(...concurrencies),
       }),
@@ -174,6 +181,7 @@ function memoryRows(options: {
   peak: Record<string, number>;
   after: Record<string, number>;
   withPeer: boolean;
+  withFloor: boolean;
   /** The highest concurrency cai was loaded at, and the sweep's. */
   caiReached: number;
   top: number;
@@ -187,6 +195,7 @@ function memoryRows(options: {
       metric,
       cai: goal ? `${formatMB(values.cai)} (cai loaded to c=${caiReached})` : formatMB(values.cai),
       ...(options.withPeer ? { peer: formatMB(values.portkey) } : {}),
+      ...(options.withFloor ? { floor: formatMB(values.relay) } : {}),
       direct: `${formatMB(values.upstream)} (upstream)`,
       comparison: formatRatio(cai / (values.upstream ?? Number.NaN)),
       goal: goal ? `≤ ${PEAK_RSS_GOAL_MB} MB through c=${top.toLocaleString('en-US')}` : '',
