@@ -28,6 +28,8 @@ export async function startProbeServer(options: {
   profileDirectory?: string;
   /** More flags for node, e.g. `--perf-basic-prof` for `perf record`. */
   nodeArguments?: string[];
+  /** More environment for cai, e.g. where a preloaded reporter writes. */
+  environment?: NodeJS.ProcessEnv;
 }): Promise<ProbeServer> {
   const root = resolve(options.root);
   // Built and run as npm start builds and runs this tree (scripts/server-build.ts, the node flags
@@ -38,7 +40,10 @@ export async function startProbeServer(options: {
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'cai-probe-'));
   const port = await freePort();
-  const environment = benchmarkEnvironment({ port, dataDir, upstreamUrl: options.upstreamUrl });
+  const environment = {
+    ...benchmarkEnvironment({ port, dataDir, upstreamUrl: options.upstreamUrl }),
+    ...options.environment,
+  };
   const created = JSON.parse(
     await runToEnd({
       command: process.execPath,

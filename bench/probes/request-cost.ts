@@ -4,16 +4,30 @@
 // /proc and the client's never counts.
 //
 //   npx tsx bench/probes/request-cost.ts [requests] [--rounds N] [--concurrency N]
-//                                        [--against ROOT] [--profile DIR] [--node-argument FLAG]
+//                                        [--against ROOT] [--profile DIR] [--node-argument FLAG]...
+//                                        [--allocations] [--allocation-profile DIR]
 //
 // Each round sends `requests` to each target in turn; the first round warms up, and the medians of
 // the others are printed last. With `--against ROOT` (another checkout, e.g. a clone at an older
 // commit, its node_modules linked to this one's) both versions are served side by side and take
 // turns, so that a busy machine weighs on both alike: the paired difference per round is the figure
 // to trust. CPU time is far steadier than wall-clock time on a shared machine, but not immune.
+//
+// `--node-argument` may be given more than once (e.g. `--trace-gc`). `--allocations` preloads
+// bench/probes/allocation-report.mjs into each server and adds to every line the KiB of V8 heap a
+// request allocates and the young- and old-generation collections per 1,000 requests: figures that
+// other work on the machine does not move. `--allocation-profile DIR` (implies `--allocations`)
+// also samples every allocation with its stack, garbage included, writes DIR/<name>.heapprofile
+// and prints where the bytes were allocated; sampling costs CPU, so read CPU figures without it.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkAiChatReply, checkChatCompletion, sendJson, type JsonTarget } from '../lib/json-request.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
+import { sleep } from '../lib/clock.ts';
+import { summarizeHeapProfile } from '../lib/heap-profile-summary.ts';
 import { summarizeProfiles } from '../lib/profile-summary.ts';
 import { percentile } from '../lib/stats.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
@@ -28,13 +42,21 @@ const rounds = Number(argumentValue('--rounds') ?? 5);
 const concurrency = Number(argumentValue('--concurrency') ?? 1);
 const against = argumentValue('--against');
 const profileDirectory = argumentValue('--profile');
-const nodeArgument = argumentValue('--node-argument');
+const nodeArguments = process.argv.flatMap((argument, index) =>
+  argument === '--node-argument' ? [process.argv[index + 1]!] : [],
+);
+const allocationProfileDirectory = argumentValue('--allocation-profile');
+const allocations = process.argv.includes('--allocations') || allocationProfileDirectory !== undefined;
+const allocationReporter = fileURLToPath(new URL('./allocation-report.mjs', import.meta.url));
+const reportDirectory = mkdtempSync(join(tmpdir(), 'cai-allocation-report-'));
 const PROMPT = 'Benchmark request: please reply.';
 
 interface Target {
   name: string;
   request: JsonTarget;
   cpuSeconds: () => number;
+  /** What the server has allocated so far, when allocation-report.mjs is preloaded into it. */
+  allocationReport?: () => Promise<AllocationReport>;
 }
 
 interface Figures {
@@ -42,7 +64,36 @@ interface Figures {
   requestsPerSecond: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  allocatedKibPerRequest?: number;
+  /** Young-generation collections (Scavenge, MinorMarkCompact) per 1,000 requests. */
+  youngCollectionsPerThousand?: number;
+  /** Old-generation collections (MarkSweepCompact) per 1,000 requests. */
+  oldCollectionsPerThousand?: number;
 }
+
+interface AllocationReport {
+  allocatedBytes: number;
+  gcMicros: number;
+  collections: Record<string, number>;
+}
+
+const reportFileOf = (name: string) => join(reportDirectory, `${name}.json`);
+
+/** Signals the server's allocation reporter and waits for what it writes. */
+async function readAllocationReport(server: ProbeServer): Promise<AllocationReport> {
+  const file = reportFileOf(server.name);
+  rmSync(file, { force: true });
+  process.kill(server.pid, 'SIGUSR2');
+  while (!existsSync(file)) await sleep(10);
+  await sleep(10);
+  return JSON.parse(readFileSync(file, 'utf8')) as AllocationReport;
+}
+
+const isYoung = (gcType: string) => gcType === 'Scavenge' || gcType === 'MinorMarkCompact';
+const collectionsOf = (report: AllocationReport, young: boolean) =>
+  Object.entries(report.collections)
+    .filter(([gcType]) => isYoung(gcType) === young)
+    .reduce((sum, [, count]) => sum + count, 0);
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
@@ -59,6 +110,7 @@ function endpointsOf(server: ProbeServer): Target[] {
         check: checkChatCompletion,
       },
       cpuSeconds: () => server.cpuSeconds(),
+      ...(allocations ? { allocationReport: () => readAllocationReport(server) } : {}),
     },
     {
       name: `${server.name} /api/v1/ai/chat`,
@@ -70,6 +122,7 @@ function endpointsOf(server: ProbeServer): Target[] {
         check: checkAiChatReply,
       },
       cpuSeconds: () => server.cpuSeconds(),
+      ...(allocations ? { allocationReport: () => readAllocationReport(server) } : {}),
     },
   ];
 }
@@ -86,11 +139,13 @@ async function measure(target: Target): Promise<Figures> {
       latencies.push(outcome.latencyMs);
     }
   };
+  const reportBefore = await target.allocationReport?.();
   const cpuBefore = target.cpuSeconds();
   const startedAt = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   const cpuMicrosPerRequest = ((target.cpuSeconds() - cpuBefore) * 1e6) / requests;
+  const reportAfter = await target.allocationReport?.();
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
@@ -98,6 +153,17 @@ async function measure(target: Target): Promise<Figures> {
     requestsPerSecond: requests / elapsedSeconds,
     latencyP50Ms: percentile(latencies, 50),
     latencyP99Ms: percentile(latencies, 99),
+    ...(reportBefore && reportAfter ? allocationFigures(reportBefore, reportAfter) : {}),
+  };
+}
+
+function allocationFigures(before: AllocationReport, after: AllocationReport): Partial<Figures> {
+  return {
+    allocatedKibPerRequest: (after.allocatedBytes - before.allocatedBytes) / 1024 / requests,
+    youngCollectionsPerThousand:
+      ((collectionsOf(after, true) - collectionsOf(before, true)) * 1000) / requests,
+    oldCollectionsPerThousand:
+      ((collectionsOf(after, false) - collectionsOf(before, false)) * 1000) / requests,
   };
 }
 
@@ -108,7 +174,11 @@ const line = (name: string, figures: Figures) =>
     .toString()
     .padStart(
       6,
-    )} requests/s  p50 ${figures.latencyP50Ms.toFixed(2)} ms  p99 ${figures.latencyP99Ms.toFixed(2)} ms`;
+    )} requests/s  p50 ${figures.latencyP50Ms.toFixed(2)} ms  p99 ${figures.latencyP99Ms.toFixed(2)} ms${
+    figures.allocatedKibPerRequest === undefined
+      ? ''
+      : `  ${figures.allocatedKibPerRequest.toFixed(1)} KiB/request  GCs per 1,000: ${figures.youngCollectionsPerThousand!.toFixed(1)} young, ${figures.oldCollectionsPerThousand!.toFixed(1)} old`
+  }`;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const upstream = await startUpstreamProcess({ chunks: ['w0 ', 'w1 '], paceMs: 20 });
@@ -119,8 +189,17 @@ try {
     name,
     upstreamUrl: upstream.baseUrl,
     ...(profileDirectory === undefined ? {} : { profileDirectory }),
-    ...(nodeArgument === undefined ? {} : { nodeArguments: [nodeArgument] }),
+    nodeArguments: [...(allocations ? ['--import', allocationReporter] : []), ...nodeArguments],
+    environment: allocations
+      ? {
+          ALLOCATION_REPORT_FILE: reportFileOf(name),
+          ...(allocationProfileDirectory === undefined
+            ? {}
+            : { ALLOCATION_PROFILE_FILE: join(allocationProfileDirectory, `${name}.heapprofile`) }),
+        }
+      : {},
   });
+  if (allocationProfileDirectory !== undefined) mkdirSync(allocationProfileDirectory, { recursive: true });
   servers.push(await startProbeServer(serverOptions(repositoryRoot, 'this')));
   if (against !== undefined) servers.push(await startProbeServer(serverOptions(against, 'against')));
   console.log(`cai: ${servers.map((server) => `${server.name} pid ${server.pid}`).join(', ')}`);
@@ -160,6 +239,13 @@ try {
       requestsPerSecond: median(figures.map((figure) => figure.requestsPerSecond)),
       latencyP50Ms: median(figures.map((figure) => figure.latencyP50Ms)),
       latencyP99Ms: median(figures.map((figure) => figure.latencyP99Ms)),
+      ...(figures[0]!.allocatedKibPerRequest === undefined
+        ? {}
+        : {
+            allocatedKibPerRequest: median(figures.map((figure) => figure.allocatedKibPerRequest!)),
+            youngCollectionsPerThousand: median(figures.map((figure) => figure.youngCollectionsPerThousand!)),
+            oldCollectionsPerThousand: median(figures.map((figure) => figure.oldCollectionsPerThousand!)),
+          }),
     };
     console.log(line(name, summary));
   }
@@ -181,6 +267,13 @@ try {
 } finally {
   await Promise.all(servers.map((server) => server.stop()));
   await upstream.stop();
+}
+rmSync(reportDirectory, { recursive: true, force: true });
+if (allocationProfileDirectory !== undefined) {
+  for (const server of servers) {
+    console.log(`allocations of ${server.name} (sampled, garbage included):`);
+    console.log(summarizeHeapProfile(join(allocationProfileDirectory, `${server.name}.heapprofile`), 40));
+  }
 }
 if (profileDirectory !== undefined) {
   for (const server of servers) {
