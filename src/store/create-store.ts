@@ -7,6 +7,9 @@ import type { DatabaseTarget } from './database-url.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
+import type { TransactionalRunner } from './query-runner.ts';
+import { SqliteConnectionLock } from './sqlite-connection-lock.ts';
+import { directSqliteRunner } from './sqlite-direct-runner.ts';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
 import type { Store } from './store.ts';
 
@@ -33,6 +36,8 @@ interface OpenedDatabase {
   database: Kysely<Database>;
   /** Runs before the database is closed. */
   beforeClose?: () => Promise<void>;
+  /** Runs a chat turn's queries when Kysely's executor does not (SQLite). */
+  turnRunner?: TransactionalRunner;
 }
 
 // Drivers load on demand: an embedded server never loads pg, a PostgreSQL one never loads SQLite.
@@ -49,10 +54,14 @@ async function openSqlite(
   // NORMAL is durable across application crashes in WAL mode; only a power loss may lose the last commits.
   connection.pragma('synchronous = NORMAL');
   connection.pragma('foreign_keys = ON');
+  const statements = withStatementCache(connection);
+  // Kysely and the direct path share the one connection, taking turns (sqlite-connection-lock.ts).
+  const lock = new SqliteConnectionLock();
   const database = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: withStatementCache(connection) }),
+    dialect: new ImmediateSqliteDialect({ database: statements }, lock),
   });
-  if (target.memory || options.backgroundCheckpoints !== true) return { database };
+  const turnRunner = directSqliteRunner({ database: statements, lock });
+  if (target.memory || options.backgroundCheckpoints !== true) return { database, turnRunner };
   const checkpointer = startSqliteCheckpointer({
     connection,
     databasePath: target.path,
@@ -60,7 +69,7 @@ async function openSqlite(
     onError: (error) =>
       options.logger?.warn?.({ err: error }, 'background checkpoints stopped; commits checkpoint again'),
   });
-  return { database, beforeClose: () => checkpointer.stop() };
+  return { database, turnRunner, beforeClose: () => checkpointer.stop() };
 }
 
 async function openPostgres(
@@ -121,5 +130,6 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     database,
     dialect: target.dialect,
     ...(opened.beforeClose === undefined ? {} : { beforeClose: opened.beforeClose }),
+    ...(opened.turnRunner === undefined ? {} : { turnRunner: opened.turnRunner }),
   });
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type {
   ApiKeyRecord,
   Conversation,
@@ -16,6 +16,7 @@ import { uuidv7 } from '../core/ids.ts';
 import type { ConversationsTable, Database, MessagesTable } from './database.ts';
 import { toApiKey, toConversation, toMessage, toTenant } from './row-mappers.ts';
 import type { AppendResult, NewConversation, NewMessage, Store } from './store.ts';
+import { kyselyRunner, type QueryRunner, type TransactionalRunner } from './query-runner.ts';
 import { prepareTurnQueries, runScoped, type TurnQueries } from './turn-queries.ts';
 import {
   batchedTransactions,
@@ -34,6 +35,11 @@ export interface KyselyStoreOptions {
   dialect: 'sqlite' | 'postgres';
   /** Runs before the database is closed (stops what works on it beside the store). */
   beforeClose?: () => Promise<void>;
+  /**
+   * What runs a chat turn's prepared queries (turn-queries.ts), when not Kysely's executor: on
+   * SQLite, better-sqlite3 directly (sqlite-direct-runner.ts).
+   */
+  turnRunner?: TransactionalRunner;
 }
 
 const REVOKED_LOOKUP_SLICE = 500;
@@ -97,6 +103,8 @@ export class KyselyStore implements Store {
   readonly #database: Kysely<Database>;
   /** A chat turn's queries, compiled once (the others are built per call: they are rare). */
   readonly #queries: TurnQueries;
+  /** What runs #queries outside a transaction. */
+  readonly #runner: TransactionalRunner;
   readonly #beforeClose: (() => Promise<void>) | undefined;
   /** How a turn's writes reach the database: sharing transactions on SQLite (write-queue.ts). */
   readonly #writes: WriteQueue;
@@ -105,11 +113,10 @@ export class KyselyStore implements Store {
     this.#database = options.database;
     this.dialect = options.dialect;
     this.#queries = prepareTurnQueries(options.database);
+    this.#runner = options.turnRunner ?? kyselyRunner(options.database);
     this.#beforeClose = options.beforeClose;
     this.#writes =
-      options.dialect === 'sqlite'
-        ? batchedTransactions(options.database)
-        : separateTransactions(options.database);
+      options.dialect === 'sqlite' ? batchedTransactions(this.#runner) : separateTransactions(this.#runner);
   }
 
   async createTenant(input: { name: string; id?: string }): Promise<Tenant> {
@@ -119,7 +126,7 @@ export class KyselyStore implements Store {
   }
 
   async getTenant(tenantId: string): Promise<Tenant | undefined> {
-    const { rows } = await this.#queries.tenantById.execute(this.#database, { tenantId });
+    const { rows } = await this.#queries.tenantById.execute(this.#runner, { tenantId });
     return rows[0] === undefined ? undefined : toTenant(rows[0]);
   }
 
@@ -166,7 +173,7 @@ export class KyselyStore implements Store {
   }
 
   async findApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | undefined> {
-    const { rows } = await this.#queries.apiKeyByPrefix.execute(this.#database, { prefix });
+    const { rows } = await this.#queries.apiKeyByPrefix.execute(this.#runner, { prefix });
     return rows[0] === undefined ? undefined : toApiKey(rows[0]);
   }
 
@@ -214,7 +221,7 @@ export class KyselyStore implements Store {
   async createConversation(scope: Scope, input: NewConversation): Promise<Conversation> {
     const row = conversationRow(scope, input, timestamp());
     try {
-      await this.#queries.insertConversation.execute(this.#database, row);
+      await this.#queries.insertConversation.execute(this.#runner, row);
     } catch (error) {
       if (isUniqueViolation(error))
         throw new AppError('CONFLICT', { message: 'That conversation id is taken.', cause: error });
@@ -249,7 +256,7 @@ export class KyselyStore implements Store {
   }
 
   async getConversation(scope: Scope, conversationId: string): Promise<Conversation | undefined> {
-    const { rows } = await runScoped(this.#database, this.#queries.conversation, {
+    const { rows } = await runScoped(this.#runner, this.#queries.conversation, {
       scope,
       values: { tenantId: scope.tenantId, conversationId },
     });
@@ -323,7 +330,7 @@ export class KyselyStore implements Store {
       if (!isUniqueViolation(error)) throw error;
       // A concurrent twin committed the same client_message_id first (PostgreSQL, READ COMMITTED).
       if (clientMessageId !== null) {
-        const existing = await this.#findByClientMessageId(this.#database, { scope, input, clientMessageId });
+        const existing = await this.#findByClientMessageId(this.#runner, { scope, input, clientMessageId });
         if (existing !== undefined) return { created: false, message: existing };
       }
       throw new AppError('CONFLICT', { message: 'That message id is taken.', cause: error });
@@ -332,7 +339,7 @@ export class KyselyStore implements Store {
 
   /** appendMessage's transaction: refuses before it writes anything, as a shared one needs. */
   async #append(
-    transaction: Transaction<Database>,
+    transaction: QueryRunner,
     scope: Scope,
     input: NewMessage,
   ): Promise<WriteOutcome<AppendResult>> {
@@ -356,7 +363,7 @@ export class KyselyStore implements Store {
   }
 
   async #findByClientMessageId(
-    database: Kysely<Database>,
+    database: QueryRunner,
     options: { scope: Scope; input: NewMessage; clientMessageId: string },
   ): Promise<Message | undefined> {
     const { rows } = await runScoped(database, this.#queries.messageByClientId, {
@@ -381,7 +388,7 @@ export class KyselyStore implements Store {
 
   async recentMessages(scope: Scope, conversationId: string, limit: number): Promise<Message[]> {
     if (limit <= 0) return [];
-    const { rows } = await runScoped(this.#database, this.#queries.recentMessages, {
+    const { rows } = await runScoped(this.#runner, this.#queries.recentMessages, {
       scope,
       values: { tenantId: scope.tenantId, conversationId, limit },
     });

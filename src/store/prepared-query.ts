@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { QueryRunner } from './query-runner.ts';
 
 // Building a Kysely query and compiling it to SQL costs more than SQLite takes to run it, and the
 // store's hot queries (those of every chat turn) differ only in their values. A prepared query is
@@ -15,13 +16,8 @@ type Slot = { name: string } | { constant: unknown };
 
 export type PlaceholderFactory<Values> = <Name extends keyof Values & string>(name: Name) => Values[Name];
 
-/** What runs a compiled query: a Kysely instance or one of its transactions. */
-export interface QueryRunner {
-  executeQuery<Row>(query: CompiledQuery<Row>): Promise<QueryResult<Row>>;
-}
-
 export interface PreparedQuery<Values, Row> {
-  /** Runs the query on `runner` (the database or a transaction of it) with these values. */
+  /** Runs the query on `runner` (the database, a transaction of it, the direct SQLite path). */
   execute(runner: QueryRunner, values: Values): Promise<QueryResult<Row>>;
 }
 

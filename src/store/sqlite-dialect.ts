@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, SqliteAdapter, SqliteDialect, SqliteDriver } from 'kysely';
 import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase } from 'kysely';
+import { SqliteConnectionLock } from './sqlite-connection-lock.ts';
 
 // Kysely's SQLite driver opens transactions with a plain (deferred) `begin`: the write lock is
 // taken at the first write, and a connection that read first and must then wait for another
@@ -8,7 +9,28 @@ import type { DatabaseConnection, DialectAdapter, Driver, SqliteDatabase } from 
 // lock up front, where the busy timeout applies, so concurrent writers queue instead of failing.
 // Every transaction this store opens is a write transaction.
 
+//
+// The connection is taken through a lock the store's direct path shares (sqlite-direct-runner.ts),
+// so that neither runs a query inside the other's transaction.
+
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #lock: SqliteConnectionLock;
+
+  constructor(config: ConstructorParameters<typeof SqliteDriver>[0], lock: SqliteConnectionLock) {
+    super(config);
+    this.#lock = lock;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#lock.acquire();
+    return super.acquireConnection();
+  }
+
+  override async releaseConnection(): Promise<void> {
+    await super.releaseConnection();
+    this.#lock.release();
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
@@ -25,14 +47,20 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  readonly #lock: SqliteConnectionLock;
 
-  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    /** Shared with the store's direct path, when it has one. */
+    lock = new SqliteConnectionLock(),
+  ) {
     super(config);
     this.#config = config;
+    this.#lock = lock;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ImmediateSqliteDriver(this.#config, this.#lock);
   }
 
   override createAdapter(): DialectAdapter {

@@ -1,12 +1,8 @@
 import type { Compilable, InsertResult, Kysely, QueryResult, Selectable, UpdateResult } from 'kysely';
 import type { Scope } from '../core/domain.ts';
 import type { ApiKeysTable, ConversationsTable, Database, MessagesTable, TenantsTable } from './database.ts';
-import {
-  prepareQuery,
-  type PlaceholderFactory,
-  type PreparedQuery,
-  type QueryRunner,
-} from './prepared-query.ts';
+import { prepareQuery, type PlaceholderFactory, type PreparedQuery } from './prepared-query.ts';
+import type { QueryRunner } from './query-runner.ts';
 
 // The queries of every chat turn (and of every request's authentication, when it is not cached),
 // prepared once per database (prepared-query.ts). Each scoped query comes in two shapes: for a

@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from './database.ts';
+import type { QueryRunner, TransactionalRunner } from './query-runner.ts';
 
 // How the store runs the writes of every chat turn (a new conversation with its first message, a
 // message appended): each in a transaction of its own, or, on SQLite, together with the others
@@ -14,7 +13,7 @@ export type WriteOutcome<Value> = { value: Value } | { refusal: unknown };
  * One write, run inside a transaction it shares or not. It must not throw after writing what it
  * refuses: a thrown error undoes the whole shared transaction, and each write then runs alone.
  */
-export type TransactionalWrite<Value> = (transaction: Transaction<Database>) => Promise<WriteOutcome<Value>>;
+export type TransactionalWrite<Value> = (transaction: QueryRunner) => Promise<WriteOutcome<Value>>;
 
 export interface WriteQueue {
   /** Resolves once the write's transaction has committed; rejects with its refusal or failure. */
@@ -27,10 +26,10 @@ function settled<Value>(outcome: WriteOutcome<Value>): Value {
 }
 
 /** Each write in a transaction of its own (PostgreSQL: each takes its own pooled connection). */
-export function separateTransactions(database: Kysely<Database>): WriteQueue {
+export function separateTransactions(database: TransactionalRunner): WriteQueue {
   return {
     async run(write) {
-      return settled(await database.transaction().execute(write));
+      return settled(await database.transaction(write));
     },
   };
 }
@@ -45,7 +44,7 @@ interface Queued {
  * SQLite: writes queued while the event loop handles this round of I/O are committed together,
  * right after it (setImmediate). One write alone gets a transaction of its own, as it would have.
  */
-export function batchedTransactions(database: Kysely<Database>): WriteQueue {
+export function batchedTransactions(database: TransactionalRunner): WriteQueue {
   let queued: Queued[] = [];
   const alone = separateTransactions(database);
 
@@ -59,7 +58,7 @@ export function batchedTransactions(database: Kysely<Database>): WriteQueue {
     if (batch.length === 1) return runAlone(batch[0]!);
     let outcomes: Array<WriteOutcome<unknown>>;
     try {
-      outcomes = await database.transaction().execute(async (transaction) => {
+      outcomes = await database.transaction(async (transaction) => {
         const results: Array<WriteOutcome<unknown>> = [];
         for (const entry of batch) results.push(await entry.write(transaction));
         return results;
