@@ -9,6 +9,9 @@
 // $ALLOCATION_PROFILE_INTERVAL) with the stacks that made them, garbage included: `node --heap-prof`
 // keeps only what is still live at exit, which leaves out a request's garbage, the very thing to
 // find. Each report rewrites the profile (a .heapprofile, as Chrome's DevTools read it).
+// $ALLOCATION_PROFILE_KEEP=promoted keeps only what no young-generation collection freed: what
+// lived long enough to be promoted (and what is still alive), the garbage that fills the old
+// generation and costs full collections.
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import process from 'node:process';
@@ -42,7 +45,7 @@ if (profileFile !== undefined) {
   session.post('HeapProfiler.startSampling', {
     samplingInterval: Number(process.env.ALLOCATION_PROFILE_INTERVAL ?? 32768),
     includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
+    includeObjectsCollectedByMinorGC: process.env.ALLOCATION_PROFILE_KEEP !== 'promoted',
   });
 }
 

@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Compilable, QueryResult } from 'kysely';
 import type { QueryRunner } from './query-runner.ts';
 
 // Building a Kysely query and compiling it to SQL costs more than SQLite takes to run it, and the
@@ -44,12 +44,20 @@ export function prepareQuery<Values extends object, Row>(
       throw new Error(`Placeholder ${name} did not become a bound parameter of: ${compiled.sql}`);
     }
   }
+  // Per slot, the value's name, or undefined where the compiled constant stays.
+  const names = slots.map((slot) => ('name' in slot ? slot.name : undefined));
+  const constants = slots.map((slot) => ('name' in slot ? undefined : slot.constant));
+  const { sql, query, queryId } = compiled;
   return {
     execute(runner, values) {
       const named = values as Record<string, unknown>;
-      const parameters = slots.map((slot) => ('name' in slot ? named[slot.name] : slot.constant));
-      const query: CompiledQuery<Row> = { ...compiled, parameters };
-      return runner.executeQuery(query);
+      // A plain loop and literal: this runs for every query of every turn.
+      const parameters: unknown[] = new Array(names.length);
+      for (let index = 0; index < names.length; index += 1) {
+        const name = names[index];
+        parameters[index] = name === undefined ? constants[index] : named[name];
+      }
+      return runner.executeQuery<Row>({ sql, query, queryId, parameters });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { CompiledQuery, type QueryResult, type SqliteDatabase } from 'kysely';
+import type { CompiledQuery, QueryResult, SqliteDatabase } from 'kysely';
 import type { QueryRunner, TransactionalRunner } from './query-runner.ts';
 import type { SqliteConnectionLock } from './sqlite-connection-lock.ts';
 
@@ -9,9 +9,7 @@ import type { SqliteConnectionLock } from './sqlite-connection-lock.ts';
 // that finds the connection free runs at once; one that does not waits for the lock it shares
 // with Kysely's driver (sqlite-connection-lock.ts), as Kysely's own queries do.
 
-const BEGIN = CompiledQuery.raw('begin immediate');
-const COMMIT = CompiledQuery.raw('commit');
-const ROLLBACK = CompiledQuery.raw('rollback');
+const EMPTY_ROWS: never[] = [];
 
 export function directSqliteRunner(options: {
   /** The connection Kysely's driver also uses, with its statement cache (sqlite-dialect.ts). */
@@ -24,7 +22,13 @@ export function directSqliteRunner(options: {
     const statement = database.prepare(query.sql);
     if (statement.reader) return { rows: statement.all(query.parameters) as Row[] };
     const { changes } = statement.run(query.parameters);
-    return { rows: [], numAffectedRows: BigInt(changes) };
+    // A write's rows are never read: one shared empty array.
+    return { rows: EMPTY_ROWS, numAffectedRows: BigInt(changes) };
+  }
+
+  /** begin, commit, rollback: no parameters, no result to build. */
+  function control(sql: string): void {
+    database.prepare(sql).run(EMPTY_ROWS);
   }
 
   /** Runs while the caller holds the lock. */
@@ -60,15 +64,15 @@ export function directSqliteRunner(options: {
     async transaction(work) {
       if (!lock.tryAcquire()) await lock.acquire();
       try {
-        run(BEGIN);
+        control('begin immediate');
         try {
           const value = await work(insideTransaction);
-          run(COMMIT);
+          control('commit');
           return value;
         } catch (error) {
           // As Kysely does: undo, and report the error that undid it.
           try {
-            run(ROLLBACK);
+            control('rollback');
           } catch {
             // SQLite may have rolled back already (it does on some errors).
           }

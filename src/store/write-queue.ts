@@ -40,22 +40,23 @@ interface Queued {
   reject: (reason: unknown) => void;
 }
 
+function settle(entry: Queued, outcome: WriteOutcome<unknown>): void {
+  if ('refusal' in outcome) entry.reject(outcome.refusal);
+  else entry.resolve(outcome.value);
+}
+
 /**
  * SQLite: writes queued while the event loop handles this round of I/O are committed together,
  * right after it (setImmediate). One write alone gets a transaction of its own, as it would have.
  */
 export function batchedTransactions(database: TransactionalRunner): WriteQueue {
   let queued: Queued[] = [];
-  const alone = separateTransactions(database);
 
   function runAlone(entry: Queued): void {
-    alone.run(entry.write).then(entry.resolve, entry.reject);
+    database.transaction(entry.write).then((outcome) => settle(entry, outcome), entry.reject);
   }
 
-  async function flush(): Promise<void> {
-    const batch = queued;
-    queued = [];
-    if (batch.length === 1) return runAlone(batch[0]!);
+  async function runTogether(batch: Queued[]): Promise<void> {
     let outcomes: Array<WriteOutcome<unknown>>;
     try {
       outcomes = await database.transaction(async (transaction) => {
@@ -69,17 +70,22 @@ export function batchedTransactions(database: TransactionalRunner): WriteQueue {
       for (const entry of batch) runAlone(entry);
       return;
     }
-    batch.forEach((entry, index) => {
-      const outcome = outcomes[index]!;
-      if ('refusal' in outcome) entry.reject(outcome.refusal);
-      else entry.resolve(outcome.value);
-    });
+    batch.forEach((entry, index) => settle(entry, outcomes[index]!));
+  }
+
+  // Not async, and passed to setImmediate as it is: at concurrency 1 every write is alone, and
+  // each layer of promises and closures around it was garbage on every request.
+  function flush(): void {
+    const batch = queued;
+    queued = [];
+    if (batch.length === 1) runAlone(batch[0]!);
+    else void runTogether(batch);
   }
 
   return {
     run<Value>(write: TransactionalWrite<Value>): Promise<Value> {
       return new Promise<Value>((resolve, reject) => {
-        if (queued.length === 0) setImmediate(() => void flush());
+        if (queued.length === 0) setImmediate(flush);
         queued.push({ write, resolve: resolve as (value: unknown) => void, reject });
       });
     },
