@@ -82,6 +82,7 @@ const WAIT: Decision = { kind: 'wait' };
 const split = (end: number): Decision => ({ kind: 'split', end });
 const continueAt = (next: number): Decision => ({ kind: 'continue', next });
 const WHITESPACE = /\s/u;
+const NO_SENTENCES: readonly string[] = Object.freeze([]);
 
 function isWhitespace(text: string, index: number): boolean {
   const code = text.charCodeAt(index);
@@ -98,14 +99,15 @@ export class SentenceSegmenter {
   private inQuote = false;
 
   /** Adds streamed text; answers the sentences this delta completed, trimmed, in order. */
-  push(delta: string): string[] {
+  push(delta: string): readonly string[] {
     this.buffer += delta;
-    const sentences: string[] = [];
+    // Most deltas end no sentence: they share one empty answer instead of a new array each.
+    let sentences: string[] | undefined;
     for (;;) {
       const end = this.findEnd();
       if (end === undefined) break;
       const sentence = this.buffer.slice(this.sentenceStart, end).trim();
-      if (sentence) sentences.push(sentence);
+      if (sentence) (sentences ??= []).push(sentence);
       this.sentenceStart = end;
       this.scanIndex = end;
       this.inQuote = false;
@@ -116,7 +118,7 @@ export class SentenceSegmenter {
       this.scanIndex -= this.sentenceStart;
       this.sentenceStart = 0;
     }
-    return sentences;
+    return sentences ?? NO_SENTENCES;
   }
 
   /** The text is over: answers what is left as the last sentence, if anything is. */

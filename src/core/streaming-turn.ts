@@ -32,6 +32,13 @@ export interface StreamingTurnOptions {
 
 type TurnError = NonNullable<TurnEndEvent['error']>;
 
+/** How the model stream ended: what it said of its finish, or the failure. */
+interface ModelOutcome {
+  finishReason?: string;
+  usage: Usage | null;
+  error?: TurnError;
+}
+
 /** Failures as the protocols name them; a ModelError's message is written for clients. */
 function toTurnError(error: unknown): TurnError {
   if (error instanceof ModelError) {
@@ -160,18 +167,74 @@ export class StreamingTurn implements LiveTurn {
     return end;
   }
 
-  /** Streams the model's parts into events until it ends, fails or the turn is interrupted. */
-  async #consumeModel(): Promise<{ finishReason?: string; usage: Usage | null; error?: TurnError }> {
+  /**
+   * Streams the model's parts into events until it ends, fails or the turn is interrupted. Each part
+   * is pulled with one `next().then(…)` and two handlers made once per turn, not a promise and
+   * closures of its own per token: this runs for every token of every stream.
+   */
+  #consumeModel(): Promise<ModelOutcome> {
     const signal = this.#abort.signal;
-    // An interrupt wakes the pending read at once, so a model slow to honour its signal cannot
-    // hold the turn open. One listener for the whole turn (a race per chunk against a long-lived
-    // promise would pile up reactions on it for as long as the reply runs).
-    let wake: ((step: 'aborted') => void) | undefined;
-    // Woken a microtask later, so a part the model had already handed over still counts as sent.
-    signal.addEventListener('abort', () => queueMicrotask(() => wake?.('aborted')), { once: true });
     let iterator: AsyncIterator<ChatModelPart> | undefined;
     let finishReason: string | undefined;
     let usage: Usage | null = null;
+    let over = false;
+    let settle!: (outcome: ModelOutcome) => void;
+    const outcome = new Promise<ModelOutcome>((resolve) => (settle = resolve));
+    const finish = (result: ModelOutcome): void => {
+      if (over) return;
+      over = true;
+      // Tells a generator-based model to clean up; not awaited, it may still be blocked.
+      if (this.#interrupted) iterator?.return?.().catch(() => undefined);
+      settle(result);
+    };
+    const fail = (error: unknown): void => {
+      if (over) return;
+      if (this.#interrupted) {
+        finish({ finishReason, usage });
+        return;
+      }
+      this.#options.logger.warn(
+        {
+          err: error,
+          conversationId: this.conversationId,
+          model: this.model,
+          producedText: this.#text !== '',
+        },
+        'model stream failed',
+      );
+      finish({ usage, error: toTurnError(error) });
+    };
+    const pull = (): void => {
+      if (signal.aborted) finish({ finishReason, usage });
+      else iterator!.next().then(receive, fail);
+    };
+    const receive = (step: IteratorResult<ChatModelPart>): void => {
+      // Settled after an interrupt too, when nobody waits for it any more: then ignored.
+      if (over) return;
+      if (step.done) {
+        finish({ finishReason, usage });
+        return;
+      }
+      const part = step.value;
+      try {
+        if (part.type === 'text-delta') {
+          if (part.text !== '') this.#emitText(part.text);
+        } else if (part.type === 'finish') {
+          finishReason = part.finishReason;
+          usage = part.usage;
+        }
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      pull();
+    };
+    // An interrupt ends the wait for the pending part at once, so a model slow to honour its signal
+    // cannot hold the turn open; a microtask later, so a part the model had already handed over
+    // still counts as sent.
+    signal.addEventListener('abort', () => queueMicrotask(() => finish({ finishReason, usage })), {
+      once: true,
+    });
     try {
       const parts = this.#options.model.stream({
         messages: this.#options.messages,
@@ -184,44 +247,12 @@ export class StreamingTurn implements LiveTurn {
         ...(this.#options.delivery === undefined ? {} : { delivery: this.#options.delivery }),
       });
       iterator = parts[Symbol.asyncIterator]();
-      for (;;) {
-        if (signal.aborted) break;
-        const pending = iterator;
-        const step = await new Promise<IteratorResult<ChatModelPart> | 'aborted'>((resolve, reject) => {
-          wake = resolve;
-          // Settled after an interrupt too, when nobody waits for it any more: then ignored.
-          pending.next().then(resolve, reject);
-        });
-        wake = undefined;
-        if (step === 'aborted' || step.done) break;
-        const part = step.value;
-        if (part.type === 'text-delta') {
-          if (part.text !== '') this.#emitText(part.text);
-        } else if (part.type === 'finish') {
-          finishReason = part.finishReason;
-          usage = part.usage;
-        }
-      }
     } catch (error) {
-      if (!this.#interrupted) {
-        this.#options.logger.warn(
-          {
-            err: error,
-            conversationId: this.conversationId,
-            model: this.model,
-            producedText: this.#text !== '',
-          },
-          'model stream failed',
-        );
-        return { usage, error: toTurnError(error) };
-      }
-    } finally {
-      if (this.#interrupted) {
-        // Tells a generator-based model to clean up; not awaited, it may still be blocked.
-        iterator?.return?.().catch(() => undefined);
-      }
+      fail(error);
+      return outcome;
     }
-    return { finishReason, usage };
+    pull();
+    return outcome;
   }
 
   #emitText(text: string): void {
