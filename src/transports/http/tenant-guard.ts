@@ -31,6 +31,14 @@ export function installTenantGuard(server: FastifyInstance, dependencies: HttpDe
     request.principal = principal;
     const tenant = await store.getTenant(principal.tenantId);
     if (tenant === undefined) throw new AppError('AUTH_FAILED');
+    // A limit of 0 is off. With every limit that applies off (as a server without limits runs),
+    // nothing is counted and no header is set: return before building the checks.
+    const weekly = request.routeOptions.config.weeklyQuota === true;
+    if (
+      effectiveLimit(config, tenant, 'LIMIT_REST_PER_MINUTE') === 0 &&
+      (!weekly || effectiveLimit(config, tenant, 'LIMIT_AI_REQUESTS_PER_WEEK') === 0)
+    )
+      return;
 
     const checks: Array<{
       policy: string;
@@ -38,7 +46,7 @@ export function installTenantGuard(server: FastifyInstance, dependencies: HttpDe
       key: string;
       window: number;
     }> = [{ policy: 'rest', name: 'LIMIT_REST_PER_MINUTE', key: tenant.id, window: MINUTE }];
-    if (request.routeOptions.config.weeklyQuota) {
+    if (weekly) {
       const who = principal.keyId ?? `user:${principal.tenantId}:${principal.userId ?? ''}`;
       checks.push({ policy: 'ai-weekly', name: 'LIMIT_AI_REQUESTS_PER_WEEK', key: who, window: WEEK });
     }
