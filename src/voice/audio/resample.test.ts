@@ -90,6 +90,22 @@ describe('toMono16k', () => {
     },
   );
 
+  it('gives a rate the same samples however many other rates were resampled in between', () => {
+    // Each rate pair's weights are made once and kept in a bounded cache: the answer must not
+    // depend on whether they came from the cache, or were made again after being evicted.
+    const samples = sine({ frequency: 440, sampleRate: 22050, seconds: 0.2 });
+    const first = toMono16k({ samples, sampleRate: 22050, channels: 1 });
+    expect(toMono16k({ samples, sampleRate: 22050, channels: 1 })).toEqual(first);
+    for (let rate = 8000; rate < 8000 + 40 * 250; rate += 250) {
+      toMono16k({
+        samples: sine({ frequency: 300, sampleRate: rate, seconds: 0.01 }),
+        sampleRate: rate,
+        channels: 1,
+      });
+    }
+    expect(toMono16k({ samples, sampleRate: 22050, channels: 1 })).toEqual(first);
+  });
+
   it('clips instead of wrapping around at full scale', () => {
     const samples = Int16Array.from({ length: 4410 }, (_, index) => (index % 100 < 50 ? 32767 : -32768));
     const output = toMono16k({ samples, sampleRate: 44100, channels: 1 });

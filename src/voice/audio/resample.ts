@@ -41,23 +41,52 @@ function toInt16(value: number): number {
   return Math.max(-32768, Math.min(32767, Math.round(value)));
 }
 
+/** The interpolation weights of one rate pair: one row of `taps` weights per sub-sample phase. */
+interface PolyphaseBank {
+  phases: number;
+  taps: number;
+  /** Kernel half-width in input samples. */
+  half: number;
+  weights: Float64Array;
+}
+
+// The weights depend only on the two rates, and computing them (thousands of sines and cosines:
+// 320 phases × 48 taps from 22 050 Hz) cost more than filtering a sentence or a 20 ms chunk with
+// them: about 1.4 ms per spoken sentence, and per chunk of a live 44.1 kHz stream. So each rate
+// pair's bank is made once. Rates come from clients too, so the cache is bounded (a bank is at
+// most 512 × 2 × ZERO_CROSSINGS / scale weights: a few hundred KiB for extreme ratios).
+const MAX_CACHED_BANKS = 16;
+const banks = new Map<string, PolyphaseBank>();
+
+function polyphaseBank(fromRate: number, toRate: number): PolyphaseBank {
+  const key = `${fromRate}>${toRate}`;
+  const cached = banks.get(key);
+  if (cached !== undefined) return cached;
+  const scale = Math.min(1, toRate / fromRate) * CUTOFF; // cutoff relative to the input Nyquist
+  const half = Math.ceil(ZERO_CROSSINGS / scale); // kernel half-width in input samples
+  const taps = 2 * half;
+  // Exact for common rate pairs (44100 → 160 phases), quantized to 1/512 sample otherwise (error
+  // below -60 dB).
+  const phases = Math.min(toRate / greatestCommonDivisor(fromRate, toRate), MAX_PHASES);
+  const weights = new Float64Array(phases * taps);
+  for (let phase = 0; phase < phases; phase++) {
+    for (let tap = 0; tap < taps; tap++) {
+      const offset = tap - half + 1; // source = base + offset
+      weights[phase * taps + tap] = kernel((phase / phases - offset) * scale) * scale;
+    }
+  }
+  const bank = { phases, taps, half, weights };
+  // The oldest pair goes first (a Map iterates in insertion order).
+  if (banks.size >= MAX_CACHED_BANKS) banks.delete(banks.keys().next().value as string);
+  banks.set(key, bank);
+  return bank;
+}
+
 function resample(input: Float64Array, fromRate: number, toRate: number): Int16Array {
   const outputLength = Math.round((input.length * toRate) / fromRate);
   const output = new Int16Array(outputLength);
   const step = fromRate / toRate; // input samples per output sample
-  const scale = Math.min(1, toRate / fromRate) * CUTOFF; // cutoff relative to the input Nyquist
-  const half = Math.ceil(ZERO_CROSSINGS / scale); // kernel half-width in input samples
-  const taps = 2 * half;
-  // Polyphase bank: one weight row per sub-sample phase, exact for common rate pairs
-  // (44100 → 160 phases), quantized to 1/512 sample otherwise (error below -60 dB).
-  const phases = Math.min(toRate / greatestCommonDivisor(fromRate, toRate), MAX_PHASES);
-  const bank = new Float64Array(phases * taps);
-  for (let phase = 0; phase < phases; phase++) {
-    for (let tap = 0; tap < taps; tap++) {
-      const offset = tap - half + 1; // source = base + offset
-      bank[phase * taps + tap] = kernel((phase / phases - offset) * scale) * scale;
-    }
-  }
+  const { phases, taps, half, weights } = polyphaseBank(fromRate, toRate);
   for (let index = 0; index < outputLength; index++) {
     const centre = index * step;
     let base = Math.floor(centre);
@@ -71,7 +100,7 @@ function resample(input: Float64Array, fromRate: number, toRate: number): Int16A
     const lastTap = Math.min(taps, input.length - start);
     const row = phase * taps;
     let sum = 0;
-    for (let tap = firstTap; tap < lastTap; tap++) sum += input[start + tap]! * bank[row + tap]!;
+    for (let tap = firstTap; tap < lastTap; tap++) sum += input[start + tap]! * weights[row + tap]!;
     output[index] = toInt16(sum);
   }
   return output;
