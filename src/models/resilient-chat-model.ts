@@ -39,6 +39,9 @@ export interface ResilientChatModelOptions extends ResiliencePolicy {
  */
 const CALL_OVER = new DOMException('The call is over.', 'AbortError');
 
+/** One options object for every attempt's listener on the caller's signal. */
+const ONCE = { once: true } as const;
+
 /** Kinds worth trying on another model: the upstream, not the request, is at fault. */
 const FALLBACK_KINDS: ReadonlySet<ModelError['kind']> = new Set([
   'rate-limited',
@@ -108,7 +111,7 @@ export class ResilientChatModel implements ChatModel {
     const controller = new AbortController();
     const abort = () => controller.abort(request.signal.reason);
     if (request.signal.aborted) abort();
-    request.signal.addEventListener('abort', abort, { once: true });
+    request.signal.addEventListener('abort', abort, ONCE);
     let timedOut = false;
     const timeoutMs =
       request.delivery === 'whole'
@@ -144,7 +147,8 @@ export class ResilientChatModel implements ChatModel {
           yield part;
         } else {
           finished = true;
-          yield { ...part, model: part.model ?? model.name };
+          // A copy only when the finish does not name its model (most do).
+          yield part.model === undefined ? { ...part, model: model.name } : part;
         }
       }
       if (!finished) {
