@@ -1,5 +1,5 @@
 import type { ChatModel, ChatModelMessage } from '../models/chat-model.ts';
-import type { NewConversation, Store } from '../store/store.ts';
+import type { AppendResult, NewConversation, Store } from '../store/store.ts';
 import type { Message, Scope } from './domain.ts';
 import { AppError } from './errors.ts';
 import type { HistoryLimits } from './history-window.ts';
@@ -119,24 +119,32 @@ export class ConversationEngine {
     // reply: that is how a resend finds the reply (see findReply).
     const userMessageId = uuidv7();
     const assistantMessageId = uuidv7();
-    const userMessage = {
-      id: userMessageId,
-      role: 'user' as const,
-      content: input.content,
-      status: 'complete' as const,
-      clientMessageId: input.clientMessageId || null,
-    };
+    const clientMessageId = input.clientMessageId || null;
     // Storing the message is also the scope check: a conversation out of scope stores nothing and
     // answers CHAT_NOT_FOUND (no separate lookup before it).
-    const appended =
-      input.newConversation === undefined
-        ? await store.appendMessage(input.scope, { ...userMessage, conversationId: input.conversationId })
-        : await store
-            .createConversationWithMessage(input.scope, {
-              conversation: { ...input.newConversation, id: input.conversationId },
-              message: userMessage,
-            })
-            .then(({ message }) => ({ created: true, message }));
+    let appended: AppendResult;
+    if (input.newConversation === undefined) {
+      appended = await store.appendMessage(input.scope, {
+        id: userMessageId,
+        conversationId: input.conversationId,
+        role: 'user',
+        content: input.content,
+        status: 'complete',
+        clientMessageId,
+      });
+    } else {
+      const { message } = await store.createConversationWithMessage(input.scope, {
+        conversation: { ...input.newConversation, id: input.conversationId },
+        message: {
+          id: userMessageId,
+          role: 'user',
+          content: input.content,
+          status: 'complete',
+          clientMessageId,
+        },
+      });
+      appended = { created: true, message };
+    }
     if (!appended.created) {
       return this.#duplicateTurn({ scope: input.scope, userMessage: appended.message });
     }
@@ -157,10 +165,12 @@ export class ConversationEngine {
       assistantMessageId,
       model,
       messages,
-      ...withMaxOutputTokens(this.#options.maxOutputTokens, input.maxOutputTokens),
-      ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
-      ...(input.topP === undefined ? {} : { topP: input.topP }),
-      ...(input.delivery === undefined ? {} : { delivery: input.delivery }),
+      // Undefined fields are left out of the model request by StreamingTurn: no spread of a
+      // temporary object per optional field, on every turn.
+      maxOutputTokens: smallerCap(this.#options.maxOutputTokens, input.maxOutputTokens),
+      temperature: input.temperature,
+      topP: input.topP,
+      delivery: input.delivery,
       signal: input.signal,
       logger: this.#logger,
     });
@@ -233,7 +243,7 @@ function callerWindow(options: {
 }
 
 /** The smaller of the engine's cap and the turn's own, if either is set. */
-function withMaxOutputTokens(engineCap?: number, turnCap?: number): { maxOutputTokens?: number } {
-  const caps = [engineCap, turnCap].filter((cap): cap is number => cap !== undefined);
-  return caps.length === 0 ? {} : { maxOutputTokens: Math.min(...caps) };
+function smallerCap(engineCap?: number, turnCap?: number): number | undefined {
+  if (engineCap === undefined) return turnCap;
+  return turnCap === undefined ? engineCap : Math.min(engineCap, turnCap);
 }
