@@ -15,12 +15,6 @@ export interface OutboxOptions {
   now?: () => number;
 }
 
-interface Retained {
-  seq: number;
-  sentAt: number;
-  message: Record<string, unknown>;
-}
-
 export type AttachResult = { resumed: true; replayed: number } | { resumed: false; oldestSeq: number };
 
 const DEFAULT_MAX_RETAINED = 10_000;
@@ -34,8 +28,14 @@ export class ResumableOutbox {
   readonly #now: () => number;
   #socket: ProtocolSocket | undefined;
   #lastSeq = 0;
-  // Allocated on first send, so an idle connection costs nothing here.
-  #retained: Retained[] | undefined;
+  // What is kept, as two arrays in send order rather than an object per message: every streamed
+  // token passes through here and is kept for a minute by default, so each object less is one
+  // less for the garbage collector to copy and mark. Allocated on first send: an idle connection
+  // keeps none.
+  #messages: Array<Record<string, unknown>> | undefined;
+  #sentAt: number[] | undefined;
+  /** The seq of `#messages[0]`: seqs are consecutive, so the one at index i is this plus i. */
+  #firstSeq = 1;
   /** Index of the oldest message still kept; those before it are dropped. */
   #head = 0;
 
@@ -59,8 +59,8 @@ export class ResumableOutbox {
     const seq = ++this.#lastSeq;
     const stamped = { ...message, seq };
     const now = this.#now();
-    const retained = (this.#retained ??= []);
-    retained.push({ seq, sentAt: now, message: stamped });
+    (this.#messages ??= []).push(stamped);
+    (this.#sentAt ??= []).push(now);
     this.#trim(now);
     this.#socket?.sendJson(stamped);
     return seq;
@@ -77,17 +77,18 @@ export class ResumableOutbox {
    */
   attach(socket: ProtocolSocket, afterSeq = this.#lastSeq): AttachResult {
     this.#trim(this.#now());
-    const retained = this.#retained ?? [];
-    const oldestSeq = retained[this.#head]?.seq ?? this.#lastSeq + 1;
+    const messages = this.#messages ?? [];
+    const oldestSeq = this.#head < messages.length ? this.#firstSeq + this.#head : this.#lastSeq + 1;
     if (afterSeq < oldestSeq - 1 || afterSeq > this.#lastSeq) return { resumed: false, oldestSeq };
     this.#socket = socket;
     let replayed = 0;
-    for (let index = this.#head; index < retained.length; index += 1) {
-      const entry = retained[index]!;
-      if (entry.seq > afterSeq) {
-        socket.sendJson(entry.message);
-        replayed += 1;
-      }
+    for (
+      let index = Math.max(this.#head, afterSeq + 1 - this.#firstSeq);
+      index < messages.length;
+      index += 1
+    ) {
+      socket.sendJson(messages[index]);
+      replayed += 1;
     }
     return { resumed: true, replayed };
   }
@@ -97,19 +98,22 @@ export class ResumableOutbox {
   }
 
   #trim(now: number): void {
-    const retained = this.#retained;
-    if (retained === undefined) return;
-    // Dropping from the front moves a head index, not the array (a busy session keeps thousands
+    const messages = this.#messages;
+    const sentAt = this.#sentAt;
+    if (messages === undefined || sentAt === undefined) return;
+    // Dropping from the front moves a head index, not the arrays (a busy session keeps thousands
     // of messages: shifting them on every send made each send cost the whole buffer).
     let head = this.#head;
     while (
-      head < retained.length &&
-      (retained.length - head > this.#maxRetained || now - retained[head]!.sentAt > this.#retainMs)
+      head < messages.length &&
+      (messages.length - head > this.#maxRetained || now - sentAt[head]! > this.#retainMs)
     ) {
       head += 1;
     }
-    if (head >= COMPACT_AFTER && head * 2 >= retained.length) {
-      retained.splice(0, head);
+    if (head >= COMPACT_AFTER && head * 2 >= messages.length) {
+      messages.splice(0, head);
+      sentAt.splice(0, head);
+      this.#firstSeq += head;
       head = 0;
     }
     this.#head = head;
