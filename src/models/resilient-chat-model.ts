@@ -39,6 +39,8 @@ export interface ResilientChatModelOptions extends ResiliencePolicy {
  */
 const CALL_OVER = new DOMException('The call is over.', 'AbortError');
 
+const ignoreFailure = () => undefined;
+
 /** One options object for every attempt's listener on the caller's signal. */
 const ONCE = { once: true } as const;
 
@@ -123,6 +125,8 @@ export class ResilientChatModel implements ChatModel {
     }, timeoutMs);
     const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
     let finished = false;
+    /** The model's stream ran to its end: nothing left to tear down. */
+    let exhausted = false;
     try {
       while (true) {
         timer.refresh();
@@ -140,7 +144,10 @@ export class ResilientChatModel implements ChatModel {
           if (request.signal.aborted) throw abortedError(model.name);
           throw error;
         }
-        if (result.done) break;
+        if (result.done) {
+          exhausted = true;
+          break;
+        }
         const part = result.value;
         if (part.type === 'text-delta') {
           options.onStarted();
@@ -162,7 +169,7 @@ export class ResilientChatModel implements ChatModel {
       clearTimeout(timer);
       request.signal.removeEventListener('abort', abort);
       controller.abort(CALL_OVER);
-      void iterator.return?.()?.catch(() => {});
+      if (!exhausted) void iterator.return?.()?.catch(ignoreFailure);
     }
   }
 
