@@ -16,6 +16,7 @@ export interface ProbeServer {
   pid: number;
   port: number;
   apiKey: string;
+  tenantId: string;
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
@@ -51,7 +52,7 @@ export async function startProbeServer(options: {
       env: environment,
       cwd: dataDir,
     }),
-  ) as { api_key: string };
+  ) as { api_key: string; tenant_id: string };
   const child = startChild({
     command: process.execPath,
     args: [
@@ -72,6 +73,7 @@ export async function startProbeServer(options: {
     pid: child.pid,
     port,
     apiKey: created.api_key,
+    tenantId: created.tenant_id,
     cpuSeconds: () => readCpuSeconds(child.pid),
     async stop() {
       await child.stop();
