@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LiveTurn, StartTurnInput, TurnEndEvent } from '../../core/conversation-engine.ts';
 import { AppError } from '../../core/errors.ts';
+import { ClientGone } from './client-gone.ts';
 import type { HttpDependencies } from './http-dependencies.ts';
 import { openAiErrorBody } from './openai-errors.ts';
 import { openChunkStream, type ChunkStream } from './openai-chunk-stream.ts';
@@ -32,19 +33,16 @@ export interface OpenAiTurnOptions {
 /** Answers the completion object, or undefined once the stream was written (or the client left). */
 export async function runOpenAiTurn(options: OpenAiTurnOptions): Promise<unknown> {
   const { reply, dependencies } = options;
-  const clientGone = new AbortController();
-  // 'close' on the response before it finished means the client left mid-turn.
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) clientGone.abort();
-  });
+  const clientGone = new ClientGone(reply.raw);
   const turn = await dependencies.engine.startTurn({
     ...options.input,
     // A completion object waits for the whole reply anyway: the model is asked for it in one piece.
     delivery: options.stream ? 'stream' : 'whole',
-    signal: clientGone.signal,
+    signal: clientGone.signalBeforeStart(),
   });
   // No clientMessageId is ever given here, so a turn cannot be a resend.
   if (turn.duplicate) throw new AppError('INTERNAL_ERROR', { message: 'Unexpected duplicate turn.' });
+  clientGone.watch(turn);
   reply.header(CONVERSATION_HEADER, turn.conversationId);
 
   let finished!: () => void;
@@ -57,7 +55,7 @@ export async function runOpenAiTurn(options: OpenAiTurnOptions): Promise<unknown
       return undefined;
     }
     const end = await collectTurn(turn, options.dependencies.metrics);
-    if (clientGone.signal.aborted) return leave(reply);
+    if (clientGone.gone) return leave(reply);
     throwIfFailed(end, turn);
     return chatCompletion({
       identity: { ...identity, model: end.model },
@@ -103,14 +101,14 @@ function leave(reply: FastifyReply): undefined {
 }
 
 async function streamCompletion(
-  options: OpenAiTurnOptions & { turn: LiveTurn; identity: CompletionIdentity; clientGone: AbortController },
+  options: OpenAiTurnOptions & { turn: LiveTurn; identity: CompletionIdentity; clientGone: ClientGone },
 ): Promise<void> {
   const { turn, identity, reply, clientGone } = options;
   const { metrics } = options.dependencies;
   // Opened at the first token, so a failure before it can still be answered with an HTTP status.
   let stream: ChunkStream | undefined;
   const open = async (): Promise<ChunkStream> => {
-    const opened = openChunkStream(reply, () => clientGone.abort());
+    const opened = openChunkStream(reply, () => clientGone.leave());
     await opened.send(chatCompletionChunk({ identity, delta: { role: 'assistant', content: '' } }));
     return opened;
   };
@@ -121,7 +119,7 @@ async function streamCompletion(
       await stream.send(chatCompletionChunk({ identity, delta: { content: event.text } }));
     } else if (event.type === 'turn-end') {
       metrics.turns.inc({ finish_reason: event.finishReason });
-      if (clientGone.signal.aborted) {
+      if (clientGone.gone) {
         if (stream === undefined) leave(reply);
         return;
       }

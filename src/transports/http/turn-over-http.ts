@@ -9,6 +9,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Message } from '../../core/domain.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { ActiveTurns } from '../active-turns.ts';
+import { ClientGone } from './client-gone.ts';
 import { openEventStream } from './server-sent-events.ts';
 import { usageToWire } from './wire-format.ts';
 
@@ -38,25 +39,22 @@ export interface RunTurnOptions {
 
 export async function runTurnOverHttp(options: RunTurnOptions): Promise<TurnReply | undefined> {
   const { request, reply, engine } = options;
-  const clientGone = new AbortController();
-  // 'close' on the response before it finished means the client left mid-turn.
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) clientGone.abort();
-  });
+  const clientGone = new ClientGone(reply.raw);
   const turn = await engine.startTurn({
     ...options.input,
     // A JSON answer waits for the whole reply anyway: the model is asked for it in one piece.
     delivery: options.stream ? 'stream' : 'whole',
-    signal: clientGone.signal,
+    signal: clientGone.signalBeforeStart(),
   });
   if (turn.duplicate) return duplicateReply(turn, turn.reply);
+  clientGone.watch(turn);
 
   let finished!: () => void;
   options.activeTurns.track(turn, new Promise<void>((resolve) => (finished = resolve)));
   options.metrics.activeStreams.inc();
   try {
     if (options.stream) {
-      await streamTurn({ turn, reply, metrics: options.metrics, onClientGone: () => clientGone.abort() });
+      await streamTurn({ turn, reply, metrics: options.metrics, onClientGone: () => clientGone.leave() });
       return undefined;
     }
     const end = await collectTurn(turn, options.metrics);
