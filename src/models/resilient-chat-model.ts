@@ -76,7 +76,30 @@ export class ResilientChatModel implements ChatModel {
       for (let attempt = 0; ; attempt += 1) {
         let started = false;
         try {
-          yield* this.#attempt({ model, request, onStarted: () => (started = true) });
+          // The call's parts are read here, not through a generator of the call's own: each
+          // async generator layer cost about 600 bytes per part (its promises and results).
+          const call = new ModelCall({ model, request, timeoutMs: this.#timeoutMs(request) });
+          try {
+            while (true) {
+              call.beforeRead();
+              let result: IteratorResult<ChatModelPart>;
+              try {
+                result = await call.iterator.next();
+              } catch (error) {
+                throw call.failure(error);
+              }
+              if (result.done) {
+                call.end();
+                break;
+              }
+              const part = call.passOn(result.value);
+              if (part.type === 'text-delta') started = true;
+              yield part;
+            }
+          } finally {
+            // Before any wait for a retry: the upstream call is torn down however it ended.
+            call.close();
+          }
           return;
         } catch (error) {
           const failure = asModelError(error, model.name);
@@ -99,78 +122,11 @@ export class ResilientChatModel implements ChatModel {
     throw lastError ?? new ModelError({ kind: 'upstream', message: 'No model answered.', retryable: true });
   }
 
-  /**
-   * One call to one model, with the chunk timeout; the upstream call is torn down however it ends.
-   * One timer per call, pushed back before each chunk (cheaper than a timer per chunk): when it
-   * fires it aborts the call, which ends the pending read at once.
-   */
-  async *#attempt(options: {
-    model: ChatModel;
-    request: ChatModelRequest;
-    onStarted: () => void;
-  }): AsyncGenerator<ChatModelPart> {
-    const { model, request } = options;
-    const controller = new AbortController();
-    const abort = () => controller.abort(request.signal.reason);
-    if (request.signal.aborted) abort();
-    request.signal.addEventListener('abort', abort, ONCE);
-    let timedOut = false;
-    const timeoutMs =
-      request.delivery === 'whole'
-        ? (this.#options.replyTimeoutMs ?? this.#options.chunkTimeoutMs)
-        : this.#options.chunkTimeoutMs;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException('No data before the chunk timeout.', 'TimeoutError'));
-    }, timeoutMs);
-    const iterator = model.stream({ ...request, signal: controller.signal })[Symbol.asyncIterator]();
-    let finished = false;
-    /** The model's stream ran to its end: nothing left to tear down. */
-    let exhausted = false;
-    try {
-      while (true) {
-        timer.refresh();
-        let result: IteratorResult<ChatModelPart>;
-        try {
-          result = await iterator.next();
-        } catch (error) {
-          if (timedOut) {
-            throw new ModelError({
-              kind: 'timeout',
-              message: `${model.name}: no data for ${timeoutMs} ms`,
-              retryable: true,
-            });
-          }
-          if (request.signal.aborted) throw abortedError(model.name);
-          throw error;
-        }
-        if (result.done) {
-          exhausted = true;
-          break;
-        }
-        const part = result.value;
-        if (part.type === 'text-delta') {
-          options.onStarted();
-          yield part;
-        } else {
-          finished = true;
-          // A copy only when the finish does not name its model (most do).
-          yield part.model === undefined ? { ...part, model: model.name } : part;
-        }
-      }
-      if (!finished) {
-        throw new ModelError({
-          kind: 'invalid-response',
-          message: `${model.name}: the stream ended before it finished`,
-          retryable: false,
-        });
-      }
-    } finally {
-      clearTimeout(timer);
-      request.signal.removeEventListener('abort', abort);
-      controller.abort(CALL_OVER);
-      if (!exhausted) void iterator.return?.()?.catch(ignoreFailure);
-    }
+  /** A reply asked for whole arrives in one piece at the end: it may take the longer wait. */
+  #timeoutMs(request: ChatModelRequest): number {
+    return request.delivery === 'whole'
+      ? (this.#options.replyTimeoutMs ?? this.#options.chunkTimeoutMs)
+      : this.#options.chunkTimeoutMs;
   }
 
   #retryDelay(options: { failure: ModelError; attempt: number }): number | undefined {
@@ -187,6 +143,84 @@ export class ResilientChatModel implements ChatModel {
       maxDelayMs: policy.retryMaxDelayMs,
       random: policy.random,
     });
+  }
+}
+
+/**
+ * One call to one model, with the chunk timeout; the upstream call is torn down by close(),
+ * however it ends. One timer per call, pushed back before each read (cheaper than a timer per
+ * chunk): when it fires it aborts the call, which ends the pending read at once.
+ */
+class ModelCall {
+  readonly iterator: AsyncIterator<ChatModelPart>;
+  readonly #model: ChatModel;
+  readonly #request: ChatModelRequest;
+  readonly #timeoutMs: number;
+  readonly #controller = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  readonly #abort = () => this.#controller.abort(this.#request.signal.reason);
+  #timedOut = false;
+  #finished = false;
+  /** The model's stream ran to its end: nothing left to tear down. */
+  #exhausted = false;
+
+  constructor(options: { model: ChatModel; request: ChatModelRequest; timeoutMs: number }) {
+    const { model, request, timeoutMs } = options;
+    this.#model = model;
+    this.#request = request;
+    this.#timeoutMs = timeoutMs;
+    if (request.signal.aborted) this.#abort();
+    request.signal.addEventListener('abort', this.#abort, ONCE);
+    this.#timer = setTimeout(() => {
+      this.#timedOut = true;
+      this.#controller.abort(new DOMException('No data before the chunk timeout.', 'TimeoutError'));
+    }, timeoutMs);
+    this.iterator = model.stream({ ...request, signal: this.#controller.signal })[Symbol.asyncIterator]();
+  }
+
+  /** The chunk timeout counts from now. */
+  beforeRead(): void {
+    this.#timer.refresh();
+  }
+
+  /** What a failed read is reported as. */
+  failure(error: unknown): unknown {
+    if (this.#timedOut) {
+      return new ModelError({
+        kind: 'timeout',
+        message: `${this.#model.name}: no data for ${this.#timeoutMs} ms`,
+        retryable: true,
+      });
+    }
+    if (this.#request.signal.aborted) return abortedError(this.#model.name);
+    return error;
+  }
+
+  /** A part as it is passed on: the finish names the model that answered. */
+  passOn(part: ChatModelPart): ChatModelPart {
+    if (part.type === 'text-delta') return part;
+    this.#finished = true;
+    // A copy only when the finish does not name its model (most do).
+    return part.model === undefined ? { ...part, model: this.#model.name } : part;
+  }
+
+  /** The model's stream ended; it must have finished first. */
+  end(): void {
+    this.#exhausted = true;
+    if (!this.#finished) {
+      throw new ModelError({
+        kind: 'invalid-response',
+        message: `${this.#model.name}: the stream ended before it finished`,
+        retryable: false,
+      });
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#request.signal.removeEventListener('abort', this.#abort);
+    this.#controller.abort(CALL_OVER);
+    if (!this.#exhausted) void this.iterator.return?.()?.catch(ignoreFailure);
   }
 }
 
