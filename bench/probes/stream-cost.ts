@@ -4,7 +4,7 @@
 //
 //   npx tsx bench/probes/stream-cost.ts [streams] [--rounds N] [--against ROOT] [--only sse|ws]
 //                                       [--tokens N] [--profile DIR] [--allocations]
-//                                       [--allocation-profile DIR]
+//                                       [--allocation-profile DIR] [--node-argument FLAG]...
 //
 // Each round runs `streams` streams at once through each target in turn (the order alternates from
 // round to round); the first round warms up, the medians of the others are printed last. With
@@ -17,6 +17,8 @@
 // allocated and the µs of garbage collection per token: the first is a figure other work on the
 // machine does not move. `--allocation-profile DIR` also writes where the bytes were allocated
 // (DIR/<name>.heapprofile) and prints it; sampling costs CPU, so read CPU figures without it.
+// `--node-argument` (more than once if need be) is given to both servers' node, e.g.
+// `--max-semi-space-size=32` to see what a larger young generation saves in garbage collection.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -41,6 +43,9 @@ const rounds = Number(argumentValue('--rounds') ?? 5);
 const against = argumentValue('--against');
 const only = argumentValue('--only');
 const profileDirectory = argumentValue('--profile');
+const nodeArguments = process.argv.flatMap((argument, index) =>
+  argument === '--node-argument' ? [process.argv[index + 1]!] : [],
+);
 const allocationProfileDirectory = argumentValue('--allocation-profile');
 const allocations = process.argv.includes('--allocations') || allocationProfileDirectory !== undefined;
 const allocationReporter = fileURLToPath(new URL('./allocation-report.mjs', import.meta.url));
@@ -161,9 +166,9 @@ try {
     name,
     upstreamUrl: upstream.baseUrl,
     ...(profileDirectory === undefined ? {} : { profileDirectory }),
+    nodeArguments: [...(allocations ? ['--import', allocationReporter] : []), ...nodeArguments],
     ...(allocations
       ? {
-          nodeArguments: ['--import', allocationReporter],
           environment: {
             ALLOCATION_REPORT_FILE: join(reportDirectory, `${name}.json`),
             ...(allocationProfileDirectory === undefined
