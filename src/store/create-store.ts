@@ -7,9 +7,8 @@ import type { DatabaseTarget } from './database-url.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.ts';
-import type { TransactionalRunner } from './query-runner.ts';
 import { SqliteConnectionLock } from './sqlite-connection-lock.ts';
-import { directSqliteRunner } from './sqlite-direct-runner.ts';
+import { directSqliteRunner, type DirectSqliteRunner } from './sqlite-direct-runner.ts';
 import { ImmediateSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
 import type { Store } from './store.ts';
 
@@ -36,8 +35,8 @@ interface OpenedDatabase {
   database: Kysely<Database>;
   /** Runs before the database is closed. */
   beforeClose?: () => Promise<void>;
-  /** Runs a chat turn's queries when Kysely's executor does not (SQLite). */
-  turnRunner?: TransactionalRunner;
+  /** SQLite: better-sqlite3 directly, for a chat turn's queries (sqlite-direct-runner.ts). */
+  sqlite?: DirectSqliteRunner;
 }
 
 // Drivers load on demand: an embedded server never loads pg, a PostgreSQL one never loads SQLite.
@@ -60,8 +59,8 @@ async function openSqlite(
   const database = new Kysely<Database>({
     dialect: new ImmediateSqliteDialect({ database: statements }, lock),
   });
-  const turnRunner = directSqliteRunner({ database: statements, lock });
-  if (target.memory || options.backgroundCheckpoints !== true) return { database, turnRunner };
+  const sqlite = directSqliteRunner({ database: statements, lock });
+  if (target.memory || options.backgroundCheckpoints !== true) return { database, sqlite };
   const checkpointer = startSqliteCheckpointer({
     connection,
     databasePath: target.path,
@@ -69,7 +68,7 @@ async function openSqlite(
     onError: (error) =>
       options.logger?.warn?.({ err: error }, 'background checkpoints stopped; commits checkpoint again'),
   });
-  return { database, turnRunner, beforeClose: () => checkpointer.stop() };
+  return { database, sqlite, beforeClose: () => checkpointer.stop() };
 }
 
 async function openPostgres(
@@ -130,6 +129,6 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
     database,
     dialect: target.dialect,
     ...(opened.beforeClose === undefined ? {} : { beforeClose: opened.beforeClose }),
-    ...(opened.turnRunner === undefined ? {} : { turnRunner: opened.turnRunner }),
+    ...(opened.sqlite === undefined ? {} : { sqlite: opened.sqlite }),
   });
 }

@@ -17,10 +17,12 @@ import type { ConversationsTable, Database, MessagesTable } from './database.ts'
 import { toApiKey, toConversation, toMessage, toTenant } from './row-mappers.ts';
 import type { AppendResult, NewConversation, NewMessage, Store } from './store.ts';
 import { kyselyRunner, type QueryRunner, type TransactionalRunner } from './query-runner.ts';
-import { prepareTurnQueries, runScoped, type TurnQueries } from './turn-queries.ts';
+import type { DirectSqliteRunner, SyncQueryRunner } from './sqlite-direct-runner.ts';
+import { prepareTurnQueries, runScoped, runScopedNow, type TurnQueries } from './turn-queries.ts';
 import {
-  batchedTransactions,
+  batchedWritesNow,
   separateTransactions,
+  type WriteNowQueue,
   type WriteOutcome,
   type WriteQueue,
 } from './write-queue.ts';
@@ -36,13 +38,15 @@ export interface KyselyStoreOptions {
   /** Runs before the database is closed (stops what works on it beside the store). */
   beforeClose?: () => Promise<void>;
   /**
-   * What runs a chat turn's prepared queries (turn-queries.ts), when not Kysely's executor: on
-   * SQLite, better-sqlite3 directly (sqlite-direct-runner.ts).
+   * SQLite: better-sqlite3 directly (sqlite-direct-runner.ts), which runs a chat turn's prepared
+   * queries (turn-queries.ts) instead of Kysely's executor, and its writes synchronously.
    */
-  turnRunner?: TransactionalRunner;
+  sqlite?: DirectSqliteRunner;
 }
 
 const REVOKED_LOOKUP_SLICE = 500;
+/** A write with nothing to answer but that it committed. */
+const WRITTEN = { value: undefined };
 
 function timestamp(): string {
   return new Date().toISOString();
@@ -97,6 +101,22 @@ function scopedMessages(database: Kysely<Database>, options: { scope: Scope; con
     );
 }
 
+/** The values of the conversation's bump before a message is appended (turn-queries.ts). */
+function bumpOf(scope: Scope, input: NewMessage, now: string) {
+  return {
+    scope,
+    values: { tenantId: scope.tenantId, conversationId: input.conversationId, updatedAt: now },
+  };
+}
+
+/** The values that find a message by its client_message_id (turn-queries.ts). */
+function byClientMessageId(scope: Scope, input: NewMessage, clientMessageId: string) {
+  return {
+    scope,
+    values: { tenantId: scope.tenantId, conversationId: input.conversationId, clientMessageId },
+  };
+}
+
 export class KyselyStore implements Store {
   #closing: Promise<void> | undefined;
   readonly dialect: 'sqlite' | 'postgres';
@@ -106,17 +126,21 @@ export class KyselyStore implements Store {
   /** What runs #queries outside a transaction. */
   readonly #runner: TransactionalRunner;
   readonly #beforeClose: (() => Promise<void>) | undefined;
-  /** How a turn's writes reach the database: sharing transactions on SQLite (write-queue.ts). */
+  /**
+   * How a turn's writes reach the database (write-queue.ts): on SQLite at once and sharing
+   * transactions (#writesNow), on PostgreSQL each in its own (#writes).
+   */
+  readonly #writesNow: WriteNowQueue | undefined;
   readonly #writes: WriteQueue;
 
   constructor(options: KyselyStoreOptions) {
     this.#database = options.database;
     this.dialect = options.dialect;
     this.#queries = prepareTurnQueries(options.database);
-    this.#runner = options.turnRunner ?? kyselyRunner(options.database);
+    this.#runner = options.sqlite ?? kyselyRunner(options.database);
     this.#beforeClose = options.beforeClose;
-    this.#writes =
-      options.dialect === 'sqlite' ? batchedTransactions(this.#runner) : separateTransactions(this.#runner);
+    this.#writesNow = options.sqlite === undefined ? undefined : batchedWritesNow(options.sqlite);
+    this.#writes = separateTransactions(this.#runner);
   }
 
   async createTenant(input: { name: string; id?: string }): Promise<Tenant> {
@@ -239,11 +263,19 @@ export class KyselyStore implements Store {
     // The conversation is made at the message's time: no bump needed, nothing to check in scope.
     const message = messageRow(scope, { ...input.message, conversationId: conversation.id }, now);
     try {
-      await this.#writes.run(async (transaction) => {
-        await this.#queries.insertConversation.execute(transaction, conversation);
-        await this.#queries.insertMessage.execute(transaction, message);
-        return { value: undefined };
-      });
+      if (this.#writesNow === undefined) {
+        await this.#writes.run(async (transaction) => {
+          await this.#queries.insertConversation.execute(transaction, conversation);
+          await this.#queries.insertMessage.execute(transaction, message);
+          return WRITTEN;
+        });
+      } else {
+        await this.#writesNow.run((transaction) => {
+          this.#queries.insertConversation.run(transaction, conversation);
+          this.#queries.insertMessage.run(transaction, message);
+          return WRITTEN;
+        });
+      }
     } catch (error) {
       if (isUniqueViolation(error))
         throw new AppError('CONFLICT', {
@@ -325,7 +357,9 @@ export class KyselyStore implements Store {
   async appendMessage(scope: Scope, input: NewMessage): Promise<AppendResult> {
     const clientMessageId = input.clientMessageId ?? null;
     try {
-      return await this.#writes.run((transaction) => this.#append(transaction, scope, input));
+      return await (this.#writesNow === undefined
+        ? this.#writes.run((transaction) => this.#append(transaction, scope, input))
+        : this.#writesNow.run((transaction) => this.#appendNow(transaction, scope, input)));
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // A concurrent twin committed the same client_message_id first (PostgreSQL, READ COMMITTED).
@@ -352,13 +386,29 @@ export class KyselyStore implements Store {
     const now = timestamp();
     // The scope check and the conversation's bump in one statement: no row updated means the
     // conversation is not in scope (one query fewer on every message).
-    const bumped = await runScoped(transaction, this.#queries.bumpConversation, {
-      scope,
-      values: { tenantId: scope.tenantId, conversationId: input.conversationId, updatedAt: now },
-    });
+    const bumped = await runScoped(transaction, this.#queries.bumpConversation, bumpOf(scope, input, now));
     if (Number(bumped.numAffectedRows ?? 0) === 0) return { refusal: new AppError('CHAT_NOT_FOUND') };
     const row = messageRow(scope, input, now);
     await this.#queries.insertMessage.execute(transaction, row);
+    return { value: { created: true, message: toMessage(row) } };
+  }
+
+  /** #append on SQLite's direct path: the same statements, run at once. */
+  #appendNow(transaction: SyncQueryRunner, scope: Scope, input: NewMessage): WriteOutcome<AppendResult> {
+    const clientMessageId = input.clientMessageId ?? null;
+    if (clientMessageId !== null) {
+      const { rows } = runScopedNow(
+        transaction,
+        this.#queries.messageByClientId,
+        byClientMessageId(scope, input, clientMessageId),
+      );
+      if (rows[0] !== undefined) return { value: { created: false, message: toMessage(rows[0]) } };
+    }
+    const now = timestamp();
+    const bumped = runScopedNow(transaction, this.#queries.bumpConversation, bumpOf(scope, input, now));
+    if (Number(bumped.numAffectedRows ?? 0) === 0) return { refusal: new AppError('CHAT_NOT_FOUND') };
+    const row = messageRow(scope, input, now);
+    this.#queries.insertMessage.run(transaction, row);
     return { value: { created: true, message: toMessage(row) } };
   }
 
@@ -366,14 +416,11 @@ export class KyselyStore implements Store {
     database: QueryRunner,
     options: { scope: Scope; input: NewMessage; clientMessageId: string },
   ): Promise<Message | undefined> {
-    const { rows } = await runScoped(database, this.#queries.messageByClientId, {
-      scope: options.scope,
-      values: {
-        tenantId: options.scope.tenantId,
-        conversationId: options.input.conversationId,
-        clientMessageId: options.clientMessageId,
-      },
-    });
+    const { rows } = await runScoped(
+      database,
+      this.#queries.messageByClientId,
+      byClientMessageId(options.scope, options.input, options.clientMessageId),
+    );
     return rows[0] === undefined ? undefined : toMessage(rows[0]);
   }
 

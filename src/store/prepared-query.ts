@@ -1,5 +1,6 @@
-import type { Compilable, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import type { QueryRunner } from './query-runner.ts';
+import type { SyncQueryRunner } from './sqlite-direct-runner.ts';
 
 // Building a Kysely query and compiling it to SQL costs more than SQLite takes to run it, and the
 // store's hot queries (those of every chat turn) differ only in their values. A prepared query is
@@ -19,6 +20,8 @@ export type PlaceholderFactory<Values> = <Name extends keyof Values & string>(na
 export interface PreparedQuery<Values, Row> {
   /** Runs the query on `runner` (the database, a transaction of it, the direct SQLite path). */
   execute(runner: QueryRunner, values: Values): Promise<QueryResult<Row>>;
+  /** Runs the query at once, inside a transaction of the direct SQLite path (transactionNow). */
+  run(runner: SyncQueryRunner, values: Values): QueryResult<Row>;
 }
 
 /**
@@ -48,16 +51,18 @@ export function prepareQuery<Values extends object, Row>(
   const names = slots.map((slot) => ('name' in slot ? slot.name : undefined));
   const constants = slots.map((slot) => ('name' in slot ? undefined : slot.constant));
   const { sql, query, queryId } = compiled;
+  /** The compiled query with these values in their places (a plain loop: it runs for every query). */
+  function withValues(values: Values): CompiledQuery<Row> {
+    const named = values as Record<string, unknown>;
+    const parameters: unknown[] = new Array(names.length);
+    for (let index = 0; index < names.length; index += 1) {
+      const name = names[index];
+      parameters[index] = name === undefined ? constants[index] : named[name];
+    }
+    return { sql, query, queryId, parameters };
+  }
   return {
-    execute(runner, values) {
-      const named = values as Record<string, unknown>;
-      // A plain loop and literal: this runs for every query of every turn.
-      const parameters: unknown[] = new Array(names.length);
-      for (let index = 0; index < names.length; index += 1) {
-        const name = names[index];
-        parameters[index] = name === undefined ? constants[index] : named[name];
-      }
-      return runner.executeQuery<Row>({ sql, query, queryId, parameters });
-    },
+    execute: (runner, values) => runner.executeQuery<Row>(withValues(values)),
+    run: (runner, values) => runner.runQuery<Row>(withValues(values)),
   };
 }

@@ -8,14 +8,30 @@ import type { SqliteConnectionLock } from './sqlite-connection-lock.ts';
 // is still the one Kysely compiled (prepared-query.ts). better-sqlite3 is synchronous, so a query
 // that finds the connection free runs at once; one that does not waits for the lock it shares
 // with Kysely's driver (sqlite-connection-lock.ts), as Kysely's own queries do.
+//
+// A chat turn's writes go further (transactionNow): the whole transaction runs synchronously,
+// without a promise between its statements, each one an await and a resumed frame less.
 
 const EMPTY_ROWS: never[] = [];
+
+/** Runs a compiled query at once, inside a transaction its caller holds. */
+export interface SyncQueryRunner {
+  runQuery<Row>(query: CompiledQuery<Row>): QueryResult<Row>;
+}
+
+export interface DirectSqliteRunner extends TransactionalRunner {
+  /**
+   * Runs `work` in one transaction, synchronously when the connection is free (its value, or its
+   * error thrown); otherwise once Kysely's transaction in progress is over (a promise of them).
+   */
+  transactionNow<Value>(work: (transaction: SyncQueryRunner) => Value): Value | Promise<Value>;
+}
 
 export function directSqliteRunner(options: {
   /** The connection Kysely's driver also uses, with its statement cache (sqlite-dialect.ts). */
   database: SqliteDatabase;
   lock: SqliteConnectionLock;
-}): TransactionalRunner {
+}): DirectSqliteRunner {
   const { database, lock } = options;
 
   function run<Row>(query: CompiledQuery<Row>): QueryResult<Row> {
@@ -50,6 +66,33 @@ export function directSqliteRunner(options: {
 
   /** Inside a transaction this runner opened: the lock is already held. */
   const insideTransaction: QueryRunner = { executeQuery: runHeld };
+  const insideTransactionNow: SyncQueryRunner = { runQuery: run };
+
+  /** transactionNow's transaction, the lock taken; releases it. */
+  function transactHeld<Value>(work: (transaction: SyncQueryRunner) => Value): Value {
+    try {
+      control('begin immediate');
+      try {
+        const value = work(insideTransactionNow);
+        control('commit');
+        return value;
+      } catch (error) {
+        rollbackQuietly();
+        throw error;
+      }
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** As Kysely does on failure: undo, and let the error that undid it be reported. */
+  function rollbackQuietly(): void {
+    try {
+      control('rollback');
+    } catch {
+      // SQLite may have rolled back already (it does on some errors).
+    }
+  }
 
   return {
     executeQuery<Row>(query: CompiledQuery<Row>): Promise<QueryResult<Row>> {
@@ -70,17 +113,17 @@ export function directSqliteRunner(options: {
           control('commit');
           return value;
         } catch (error) {
-          // As Kysely does: undo, and report the error that undid it.
-          try {
-            control('rollback');
-          } catch {
-            // SQLite may have rolled back already (it does on some errors).
-          }
+          rollbackQuietly();
           throw error;
         }
       } finally {
         lock.release();
       }
+    },
+
+    transactionNow(work) {
+      if (!lock.tryAcquire()) return lock.acquire().then(() => transactHeld(work));
+      return transactHeld(work);
     },
   };
 }

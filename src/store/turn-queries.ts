@@ -3,6 +3,7 @@ import type { Scope } from '../core/domain.ts';
 import type { ApiKeysTable, ConversationsTable, Database, MessagesTable, TenantsTable } from './database.ts';
 import { prepareQuery, type PlaceholderFactory, type PreparedQuery } from './prepared-query.ts';
 import type { QueryRunner } from './query-runner.ts';
+import type { SyncQueryRunner } from './sqlite-direct-runner.ts';
 
 // The queries of every chat turn (and of every request's authentication, when it is not cached),
 // prepared once per database (prepared-query.ts). Each scoped query comes in two shapes: for a
@@ -48,6 +49,18 @@ export function runScoped<Values extends object, Row>(
   return scope.userId === undefined
     ? query.tenant.execute(runner, values)
     : query.user.execute(runner, { ...values, userId: scope.userId });
+}
+
+/** runScoped, at once, inside a transaction of the direct SQLite path. */
+export function runScopedNow<Values extends object, Row>(
+  runner: SyncQueryRunner,
+  query: ScopedQuery<Values, Row>,
+  options: { scope: Scope; values: Values },
+): QueryResult<Row> {
+  const { scope, values } = options;
+  return scope.userId === undefined
+    ? query.tenant.run(runner, values)
+    : query.user.run(runner, { ...values, userId: scope.userId });
 }
 
 /** Every column of a row as a placeholder of the same name. */

@@ -1,4 +1,5 @@
 import type { QueryRunner, TransactionalRunner } from './query-runner.ts';
+import type { DirectSqliteRunner, SyncQueryRunner } from './sqlite-direct-runner.ts';
 
 // How the store runs the writes of every chat turn (a new conversation with its first message, a
 // message appended): each in a transaction of its own, or, on SQLite, together with the others
@@ -25,7 +26,7 @@ function settled<Value>(outcome: WriteOutcome<Value>): Value {
   return outcome.value;
 }
 
-/** Each write in a transaction of its own (PostgreSQL: each takes its own pooled connection). */
+/** PostgreSQL: each write in a transaction of its own (each takes its own pooled connection). */
 export function separateTransactions(database: TransactionalRunner): WriteQueue {
   return {
     async run(write) {
@@ -34,8 +35,16 @@ export function separateTransactions(database: TransactionalRunner): WriteQueue 
   };
 }
 
+/** A write on SQLite's direct path: its statements run at once, inside the shared transaction. */
+export type WriteNow<Value> = (transaction: SyncQueryRunner) => WriteOutcome<Value>;
+
+export interface WriteNowQueue {
+  /** Resolves once the write's transaction has committed; rejects with its refusal or failure. */
+  run<Value>(write: WriteNow<Value>): Promise<Value>;
+}
+
 interface Queued {
-  write: TransactionalWrite<unknown>;
+  write: WriteNow<unknown>;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -48,42 +57,59 @@ function settle(entry: Queued, outcome: WriteOutcome<unknown>): void {
 /**
  * SQLite: writes queued while the event loop handles this round of I/O are committed together,
  * right after it (setImmediate). One write alone gets a transaction of its own, as it would have.
+ * Each transaction runs synchronously (transactionNow): at concurrency 1 every write is alone,
+ * and each layer of promises around it was garbage on every request.
  */
-export function batchedTransactions(database: TransactionalRunner): WriteQueue {
+export function batchedWritesNow(database: DirectSqliteRunner): WriteNowQueue {
   let queued: Queued[] = [];
 
   function runAlone(entry: Queued): void {
-    database.transaction(entry.write).then((outcome) => settle(entry, outcome), entry.reject);
-  }
-
-  async function runTogether(batch: Queued[]): Promise<void> {
-    let outcomes: Array<WriteOutcome<unknown>>;
+    let outcome: WriteOutcome<unknown> | Promise<WriteOutcome<unknown>>;
     try {
-      outcomes = await database.transaction(async (transaction) => {
-        const results: Array<WriteOutcome<unknown>> = [];
-        for (const entry of batch) results.push(await entry.write(transaction));
-        return results;
-      });
-    } catch {
-      // One of them failed after writing (a taken id, say), so none of them was kept: each runs
-      // again on its own, and only the failing one fails.
-      for (const entry of batch) runAlone(entry);
+      outcome = database.transactionNow(entry.write);
+    } catch (error) {
+      entry.reject(error);
       return;
     }
+    if (outcome instanceof Promise) outcome.then((settled) => settle(entry, settled), entry.reject);
+    else settle(entry, outcome);
+  }
+
+  function settleTogether(batch: Queued[], outcomes: Array<WriteOutcome<unknown>>): void {
     batch.forEach((entry, index) => settle(entry, outcomes[index]!));
   }
 
-  // Not async, and passed to setImmediate as it is: at concurrency 1 every write is alone, and
-  // each layer of promises and closures around it was garbage on every request.
+  // One of them failed after writing (a taken id, say), so none of them was kept: each runs
+  // again on its own, and only the failing one fails.
+  function runEachAlone(batch: Queued[]): void {
+    for (const entry of batch) runAlone(entry);
+  }
+
+  function runTogether(batch: Queued[]): void {
+    let outcomes: Array<WriteOutcome<unknown>> | Promise<Array<WriteOutcome<unknown>>>;
+    try {
+      outcomes = database.transactionNow((transaction) => batch.map((entry) => entry.write(transaction)));
+    } catch {
+      runEachAlone(batch);
+      return;
+    }
+    if (outcomes instanceof Promise) {
+      outcomes.then(
+        (settled) => settleTogether(batch, settled),
+        () => runEachAlone(batch),
+      );
+    } else settleTogether(batch, outcomes);
+  }
+
   function flush(): void {
     const batch = queued;
     queued = [];
     if (batch.length === 1) runAlone(batch[0]!);
-    else void runTogether(batch);
+    else runTogether(batch);
   }
 
   return {
-    run<Value>(write: TransactionalWrite<Value>): Promise<Value> {
+    run<Value>(write: WriteNow<Value>): Promise<Value> {
       return new Promise<Value>((resolve, reject) => {
         if (queued.length === 0) setImmediate(flush);
         queued.push({ write, resolve: resolve as (value: unknown) => void, reject });
