@@ -1,4 +1,4 @@
-import { randomFillSync, randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 let lastMillis = 0;
 let sequence = 0;
@@ -9,7 +9,6 @@ const POOL_BYTES = 4096;
 const RANDOM_BYTES_PER_ID = 8;
 const pool = Buffer.alloc(POOL_BYTES);
 let poolOffset = POOL_BYTES;
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
 /**
  * UUIDv7: time-ordered, so ids sort in creation order within a process (a 12-bit sequence
@@ -33,31 +32,29 @@ export function uuidv7(now: number = Date.now()): string {
   const random = poolOffset;
   poolOffset += RANDOM_BYTES_PER_ID;
   const millis = lastMillis;
-  const hex = (byte: number) => HEX[byte & 0xff]!;
-  return (
-    hex(millis / 2 ** 40) +
-    hex(millis / 2 ** 32) +
-    hex(millis >>> 24) +
-    hex(millis >>> 16) +
-    '-' +
-    hex(millis >>> 8) +
-    hex(millis) +
-    '-' +
-    hex(0x70 | ((sequence >>> 8) & 0x0f)) +
-    hex(sequence) +
-    '-' +
-    hex(0x80 | (pool[random]! & 0x3f)) +
-    hex(pool[random + 1]!) +
-    '-' +
-    hex(pool[random + 2]!) +
-    hex(pool[random + 3]!) +
-    hex(pool[random + 4]!) +
-    hex(pool[random + 5]!) +
-    hex(pool[random + 6]!) +
-    hex(pool[random + 7]!)
-  );
+  // Written as ASCII into one buffer and read back as one flat string: twenty concatenations made
+  // twenty intermediate strings (and a closure) per id, ~900 bytes of garbage for a 36-byte string.
+  writeHex(0, millis / 2 ** 40);
+  writeHex(2, millis / 2 ** 32);
+  writeHex(4, millis >>> 24);
+  writeHex(6, millis >>> 16);
+  writeHex(9, millis >>> 8);
+  writeHex(11, millis);
+  writeHex(14, 0x70 | ((sequence >>> 8) & 0x0f));
+  writeHex(16, sequence);
+  writeHex(19, 0x80 | (pool[random]! & 0x3f));
+  writeHex(21, pool[random + 1]!);
+  for (let index = 2; index < RANDOM_BYTES_PER_ID; index += 1)
+    writeHex(20 + 2 * index, pool[random + index]!);
+  return text.toString('latin1', 0, 36);
 }
 
-export function uuidv4(): string {
-  return randomUUID();
+const HEX_DIGITS = '0123456789abcdef';
+/** The id's characters; the dashes stay where they are written once. */
+const text = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
+
+function writeHex(offset: number, byte: number): void {
+  const value = byte & 0xff;
+  text[offset] = HEX_DIGITS.charCodeAt(value >>> 4);
+  text[offset + 1] = HEX_DIGITS.charCodeAt(value & 0x0f);
 }
