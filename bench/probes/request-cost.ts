@@ -19,36 +19,21 @@
 // other work on the machine does not move. `--allocation-profile DIR` (implies `--allocations`)
 // also samples every allocation with its stack, garbage included, writes DIR/<name>.heapprofile
 // and prints where the bytes were allocated; sampling costs CPU, so read CPU figures without it.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkAiChatReply, checkChatCompletion, sendJson, type JsonTarget } from '../lib/json-request.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
-import { sleep } from '../lib/clock.ts';
-import { summarizeHeapProfile } from '../lib/heap-profile-summary.ts';
 import { summarizeProfiles } from '../lib/profile-summary.ts';
 import { percentile } from '../lib/stats.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
+import { AllocationReporting, argumentValue, type AllocationReport } from './allocation-reporting.ts';
 import { startProbeServer, type ProbeServer } from './probe-server.ts';
 
-const argumentValue = (name: string) => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? undefined : process.argv[index + 1];
-};
 const requests = Number(process.argv[2]?.startsWith('--') ? 2000 : (process.argv[2] ?? 2000));
 const rounds = Number(argumentValue('--rounds') ?? 5);
 const concurrency = Number(argumentValue('--concurrency') ?? 1);
 const against = argumentValue('--against');
 const profileDirectory = argumentValue('--profile');
-const nodeArguments = process.argv.flatMap((argument, index) =>
-  argument === '--node-argument' ? [process.argv[index + 1]!] : [],
-);
-const allocationProfileDirectory = argumentValue('--allocation-profile');
-const allocations = process.argv.includes('--allocations') || allocationProfileDirectory !== undefined;
-const allocationReporter = fileURLToPath(new URL('./allocation-report.mjs', import.meta.url));
-const reportDirectory = mkdtempSync(join(tmpdir(), 'cai-allocation-report-'));
+const allocations = new AllocationReporting();
 const PROMPT = 'Benchmark request: please reply.';
 
 interface Target {
@@ -69,24 +54,6 @@ interface Figures {
   youngCollectionsPerThousand?: number;
   /** Old-generation collections (MarkSweepCompact) per 1,000 requests. */
   oldCollectionsPerThousand?: number;
-}
-
-interface AllocationReport {
-  allocatedBytes: number;
-  gcMicros: number;
-  collections: Record<string, number>;
-}
-
-const reportFileOf = (name: string) => join(reportDirectory, `${name}.json`);
-
-/** Signals the server's allocation reporter and waits for what it writes. */
-async function readAllocationReport(server: ProbeServer): Promise<AllocationReport> {
-  const file = reportFileOf(server.name);
-  rmSync(file, { force: true });
-  process.kill(server.pid, 'SIGUSR2');
-  while (!existsSync(file)) await sleep(10);
-  await sleep(10);
-  return JSON.parse(readFileSync(file, 'utf8')) as AllocationReport;
 }
 
 const isYoung = (gcType: string) => gcType === 'Scavenge' || gcType === 'MinorMarkCompact';
@@ -110,7 +77,7 @@ function endpointsOf(server: ProbeServer): Target[] {
         check: checkChatCompletion,
       },
       cpuSeconds: () => server.cpuSeconds(),
-      ...(allocations ? { allocationReport: () => readAllocationReport(server) } : {}),
+      ...(allocations.enabled ? { allocationReport: () => allocations.report(server) } : {}),
     },
     {
       name: `${server.name} /api/v1/ai/chat`,
@@ -122,7 +89,7 @@ function endpointsOf(server: ProbeServer): Target[] {
         check: checkAiChatReply,
       },
       cpuSeconds: () => server.cpuSeconds(),
-      ...(allocations ? { allocationReport: () => readAllocationReport(server) } : {}),
+      ...(allocations.enabled ? { allocationReport: () => allocations.report(server) } : {}),
     },
   ];
 }
@@ -189,17 +156,8 @@ try {
     name,
     upstreamUrl: upstream.baseUrl,
     ...(profileDirectory === undefined ? {} : { profileDirectory }),
-    nodeArguments: [...(allocations ? ['--import', allocationReporter] : []), ...nodeArguments],
-    environment: allocations
-      ? {
-          ALLOCATION_REPORT_FILE: reportFileOf(name),
-          ...(allocationProfileDirectory === undefined
-            ? {}
-            : { ALLOCATION_PROFILE_FILE: join(allocationProfileDirectory, `${name}.heapprofile`) }),
-        }
-      : {},
+    ...allocations.serverOptions(name),
   });
-  if (allocationProfileDirectory !== undefined) mkdirSync(allocationProfileDirectory, { recursive: true });
   servers.push(await startProbeServer(serverOptions(repositoryRoot, 'this')));
   if (against !== undefined) servers.push(await startProbeServer(serverOptions(against, 'against')));
   console.log(`cai: ${servers.map((server) => `${server.name} pid ${server.pid}`).join(', ')}`);
@@ -264,16 +222,16 @@ try {
       );
     }
   }
+  for (const server of servers) {
+    const summary = await allocations.profileSummary(server, 40);
+    if (summary === undefined) continue;
+    console.log(`allocations of ${server.name} (sampled, garbage included):`);
+    console.log(summary);
+  }
 } finally {
   await Promise.all(servers.map((server) => server.stop()));
   await upstream.stop();
-}
-rmSync(reportDirectory, { recursive: true, force: true });
-if (allocationProfileDirectory !== undefined) {
-  for (const server of servers) {
-    console.log(`allocations of ${server.name} (sampled, garbage included):`);
-    console.log(summarizeHeapProfile(join(allocationProfileDirectory, `${server.name}.heapprofile`), 40));
-  }
+  allocations.remove();
 }
 if (profileDirectory !== undefined) {
   for (const server of servers) {

@@ -19,37 +19,22 @@
 // (DIR/<name>.heapprofile) and prints it; sampling costs CPU, so read CPU figures without it.
 // `--node-argument` (more than once if need be) is given to both servers' node, e.g.
 // `--max-semi-space-size=32` to see what a larger young generation saves in garbage collection.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sleep } from '../lib/clock.ts';
-import { summarizeHeapProfile } from '../lib/heap-profile-summary.ts';
 import { openCaiWs, type CaiWsConnection } from '../lib/cai-ws-client.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
 import { caiSse, streamOverSse } from '../lib/sse-stream.ts';
 import { TokenTracker, type StreamRecord } from '../lib/token-tracker.ts';
 import { benchTokens, promptFor } from '../lib/tokens.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
+import { AllocationReporting, argumentValue } from './allocation-reporting.ts';
 import { startProbeServer, type ProbeServer } from './probe-server.ts';
 
-const argumentValue = (name: string) => {
-  const index = process.argv.indexOf(name);
-  return index === -1 ? undefined : process.argv[index + 1];
-};
 const streams = Number(process.argv[2]?.startsWith('--') ? 200 : (process.argv[2] ?? 200));
 const rounds = Number(argumentValue('--rounds') ?? 5);
 const against = argumentValue('--against');
 const only = argumentValue('--only');
 const profileDirectory = argumentValue('--profile');
-const nodeArguments = process.argv.flatMap((argument, index) =>
-  argument === '--node-argument' ? [process.argv[index + 1]!] : [],
-);
-const allocationProfileDirectory = argumentValue('--allocation-profile');
-const allocations = process.argv.includes('--allocations') || allocationProfileDirectory !== undefined;
-const allocationReporter = fileURLToPath(new URL('./allocation-report.mjs', import.meta.url));
-const reportDirectory = mkdtempSync(join(tmpdir(), 'cai-stream-allocations-'));
+const allocations = new AllocationReporting();
 /** 64 as in the benchmark; `--tokens 1` measures what a stream's start costs. */
 const TOKENS = benchTokens(Number(argumentValue('--tokens') ?? 64));
 const TIMEOUT_MS = 60_000;
@@ -112,16 +97,6 @@ function wsTarget(server: ProbeServer): Target {
 
 let requestCounter = 0;
 
-/** V8 heap bytes the server has allocated so far and the µs its collections took (allocation-report.mjs, on SIGUSR2). */
-async function allocationReport(server: ProbeServer): Promise<{ allocatedBytes: number; gcMicros: number }> {
-  const file = join(reportDirectory, `${server.name}.json`);
-  rmSync(file, { force: true });
-  process.kill(server.pid, 'SIGUSR2');
-  while (!existsSync(file)) await sleep(10);
-  await sleep(10);
-  return JSON.parse(readFileSync(file, 'utf8')) as { allocatedBytes: number; gcMicros: number };
-}
-
 /** CPU µs per delivered token, its streams started `SPREAD_MS` apart in all. */
 async function measure(target: Target): Promise<{
   microsPerToken: number;
@@ -130,7 +105,7 @@ async function measure(target: Target): Promise<{
   gcMicrosPerToken?: number;
 }> {
   const streamOnce = await target.open();
-  const before = allocations ? await allocationReport(target.server) : undefined;
+  const before = allocations.enabled ? await allocations.report(target.server) : undefined;
   const cpuBefore = target.server.cpuSeconds();
   const records = await Promise.all(
     Array.from({ length: streams }, async (_, index) => {
@@ -143,7 +118,7 @@ async function measure(target: Target): Promise<{
   const delivered = records.reduce((sum, record) => sum + record.delivered, 0);
   const failed = records.filter((record) => record.error !== undefined);
   if (failed.length > 0) throw new Error(`${target.name}: ${failed.length} failed (${failed[0]!.error})`);
-  const after = before === undefined ? undefined : await allocationReport(target.server);
+  const after = before === undefined ? undefined : await allocations.report(target.server);
   return {
     microsPerToken: cpuMicros / delivered,
     microsPerStream: cpuMicros / streams,
@@ -166,23 +141,7 @@ try {
     name,
     upstreamUrl: upstream.baseUrl,
     ...(profileDirectory === undefined ? {} : { profileDirectory }),
-    nodeArguments: [...(allocations ? ['--import', allocationReporter] : []), ...nodeArguments],
-    ...(allocations
-      ? {
-          environment: {
-            ALLOCATION_REPORT_FILE: join(reportDirectory, `${name}.json`),
-            ...(allocationProfileDirectory === undefined
-              ? {}
-              : {
-                  ALLOCATION_PROFILE_FILE: join(allocationProfileDirectory, `${name}.heapprofile`),
-                  // `promoted`: only what outlived a young-generation collection (allocation-report.mjs).
-                  ...(process.env.ALLOCATION_PROFILE_KEEP === undefined
-                    ? {}
-                    : { ALLOCATION_PROFILE_KEEP: process.env.ALLOCATION_PROFILE_KEEP }),
-                }),
-          },
-        }
-      : {}),
+    ...allocations.serverOptions(name),
   });
   servers.push(await startProbeServer(options(repositoryRoot, 'this')));
   if (against !== undefined) servers.push(await startProbeServer(options(against, 'against')));
@@ -214,12 +173,11 @@ try {
     console.log(`round ${round}${round === 0 ? ' (warm-up)' : ''}, ${streams} streams: ${line.join(', ')}`);
   }
   console.log(`medians of rounds 1–${rounds - 1} (CPU per token, turn setup included):`);
-  if (allocationProfileDirectory !== undefined) {
-    for (const server of servers) {
-      await allocationReport(server); // rewrites the profile with everything sampled so far
-      console.log(`\nwhere ${server.name} allocated:`);
-      console.log(summarizeHeapProfile(join(allocationProfileDirectory, `${server.name}.heapprofile`)));
-    }
+  for (const server of servers) {
+    const summary = await allocations.profileSummary(server);
+    if (summary === undefined) continue;
+    console.log(`\nwhere ${server.name} allocated:`);
+    console.log(summary);
   }
   for (const [name, values] of figures) {
     const allocated = bytes.get(name)!;
@@ -230,5 +188,5 @@ try {
 } finally {
   for (const server of servers) await server.stop();
   await upstream.stop();
-  rmSync(reportDirectory, { recursive: true, force: true });
+  allocations.remove();
 }
