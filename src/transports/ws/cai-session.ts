@@ -6,6 +6,7 @@ import { uuidv7 } from '../../core/ids.ts';
 import { caiError } from './cai-errors.ts';
 import type { CompletionMessage } from './cai-messages.ts';
 import { CaiRequest } from './cai-request.ts';
+import { ConversationOnFirstTurn } from './conversation-on-first-turn.ts';
 import { ResumableOutbox } from './resumable-outbox.ts';
 import type { ResumableSession } from './resume-registry.ts';
 import type { WsDependencies } from './ws-dependencies.ts';
@@ -34,16 +35,16 @@ export class CaiSession implements ResumableSession {
   readonly outbox: ResumableOutbox;
   /**
    * The connection's own conversation. Its id is given out in CONNECTED at once; the row is
-   * created on the first COMPLETION that uses it, so idle connections store nothing.
+   * stored by the first COMPLETION that uses it, with its message, so idle connections store nothing.
    */
   readonly conversationId = uuidv7();
+  readonly #conversation = new ConversationOnFirstTurn();
   readonly #principal: Principal;
   readonly #dependencies: CaiSessionDependencies;
   // Made on the first COMPLETION: an idle connection keeps no map.
   #requests: Map<string, CaiRequest> | undefined;
   /** The connection whose socket carries this session now; undefined while parked. */
   carrier: object | undefined;
-  #conversation: Promise<void> | undefined;
   #startedAny = false;
 
   constructor(options: CaiSessionOptions) {
@@ -81,7 +82,7 @@ export class CaiSession implements ResumableSession {
       });
     }
     this.#startedAny = true;
-    const { engine, metrics, activeTurns } = this.#dependencies;
+    const { engine, store, metrics, activeTurns } = this.#dependencies;
     const request = new CaiRequest({
       requestId,
       pace: message.payload.pace ?? 'stream',
@@ -96,15 +97,21 @@ export class CaiSession implements ResumableSession {
     const { payload } = message;
     void request.run(async (signal) => {
       const conversationId = payload.conversationId ?? this.conversationId;
+      const input = {
+        scope: this.owner,
+        conversationId,
+        content: payload.prompt,
+        ...(payload.model === undefined || payload.model === 'default' ? {} : { model: payload.model }),
+        ...(payload.system === undefined ? {} : { system: payload.system }),
+        signal,
+      };
       try {
-        if (conversationId === this.conversationId) await this.#ensureConversation();
-        return await engine.startTurn({
-          scope: this.owner,
-          conversationId,
-          content: payload.prompt,
-          ...(payload.model === undefined || payload.model === 'default' ? {} : { model: payload.model }),
-          ...(payload.system === undefined ? {} : { system: payload.system }),
-          signal,
+        if (conversationId !== this.conversationId) return await engine.startTurn(input);
+        return await this.#conversation.start(async (storeConversation) => {
+          if (!storeConversation) return engine.startTurn(input);
+          const userId = this.#principal.userId ?? null;
+          if (userId !== null) await store.ensureUser(this.#principal.tenantId, userId);
+          return engine.startTurn({ ...input, newConversation: { userId, metadata: { protocol: 'cai' } } });
         });
       } catch (error) {
         if (!isAppError(error)) {
@@ -136,24 +143,5 @@ export class CaiSession implements ResumableSession {
   /** An error about a request, in the stream (so a resuming client sees it too). */
   sendError(error: AppError, requestId?: string): void {
     this.outbox.send({ ...caiError(error, requestId) });
-  }
-
-  #ensureConversation(): Promise<void> {
-    this.#conversation ??= this.#createConversation().catch((error: unknown) => {
-      this.#conversation = undefined; // the next COMPLETION tries again
-      throw error;
-    });
-    return this.#conversation;
-  }
-
-  async #createConversation(): Promise<void> {
-    const { store } = this.#dependencies;
-    const userId = this.#principal.userId ?? null;
-    if (userId !== null) await store.ensureUser(this.#principal.tenantId, userId);
-    await store.createConversation(this.owner, {
-      id: this.conversationId,
-      userId,
-      metadata: { protocol: 'cai' },
-    });
   }
 }
