@@ -34,7 +34,15 @@ export class ChatCompletionsEndpoint {
   readonly url: string;
   readonly #send: typeof httpRequest;
   readonly #requestOptions: RequestOptions;
-  readonly #headers: Record<string, string>;
+  /**
+   * The request head as name, value, name, value…: given as a list, node:http writes it as it is,
+   * where an object is copied header by header into the request's own map (validated, lowercased,
+   * an array per header) and the agent copies every option again; about 1.5 KiB and a dozen
+   * calls per reply. A list gets no Host header from node:http, so it carries its own.
+   */
+  readonly #headers: string[];
+  /** After the length, as node:http adds them to an object of headers: the same bytes on the wire. */
+  readonly #headersAfterLength: string[];
 
   constructor(options: ChatCompletionsEndpointOptions) {
     const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/chat/completions`);
@@ -47,23 +55,44 @@ export class ChatCompletionsEndpoint {
     };
     this.url = url.href;
     this.#send = secure ? httpsRequest : httpRequest;
+    // Only what a request needs: node:http copies its options twice per request (the request's
+    // and the agent's copy), so the URL's hash, search, pathname and href would be copied for nothing.
+    const { protocol, hostname, port, path, auth } = urlToHttpOptions(url);
     this.#requestOptions = {
-      ...urlToHttpOptions(url),
+      protocol,
+      hostname,
+      path,
+      ...(port === undefined ? {} : { port }),
       method: 'POST',
       agent: secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions),
     };
-    this.#headers = {
-      'content-type': 'application/json',
+    this.#headers = [
+      'content-type',
+      'application/json',
       // Vendors' support and abuse filters like to see who calls (the AI SDK says `ai-sdk/…`).
-      'user-agent': 'cai',
-      ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-    };
+      'user-agent',
+      'cai',
+      ...(options.apiKey ? ['authorization', `Bearer ${options.apiKey}`] : []),
+    ];
+    this.#headersAfterLength = [
+      // The host, with the port unless it is the scheme's default, as node:http writes it.
+      'Host',
+      url.host,
+      // Without a key, the URL's own `user:password@`, as node:http sends it from an object of
+      // headers (it does not for a list).
+      ...(!options.apiKey && auth ? ['Authorization', `Basic ${Buffer.from(auth).toString('base64')}`] : []),
+    ];
   }
 
   post(body: string): ChatCompletionsCall {
     const outgoing = this.#send({
       ...this.#requestOptions,
-      headers: { ...this.#headers, 'content-length': String(Buffer.byteLength(body)) },
+      headers: [
+        ...this.#headers,
+        'content-length',
+        String(Buffer.byteLength(body)),
+        ...this.#headersAfterLength,
+      ],
     });
     // The listener stays for the request's life: a socket error after the response head (the call
     // torn down mid-stream) must not go unhandled; the response's reader sees it.
