@@ -343,7 +343,9 @@ describe('the WebSocket layer, revocation and expiry', () => {
   it('closes a socket opened with a JWT when the token expires', async () => {
     const layer = await start();
     const { tenantId } = await newKey(layer);
-    const { token } = await layer.tenantAdmin.issueToken({ tenantId, userId: 'alice', ttlSeconds: 1 });
+    // Expiry is in whole seconds from the current second: a 1 s token issued late in a second can
+    // expire before the upgrade is answered. 2 s leaves it at least a whole second to open.
+    const { token } = await layer.tenantAdmin.issueToken({ tenantId, userId: 'alice', ttlSeconds: 2 });
     const { client, connectionId } = await openClient(layer, { token });
     expect((await client.closed).code).toBe(1008);
     expect(await layer.protocol.closeOf(connectionId)).toBe(1008);
