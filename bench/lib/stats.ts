@@ -21,6 +21,14 @@ export function percentile(sorted: readonly number[], p: number): number {
   return low + (high - low) * (rank - lower);
 }
 
+/** The median of `values` in any order (interpolated between the middle two when their count is even). */
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
 export function summarize(values: readonly number[]): Summary {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   const total = sorted.reduce((sum, value) => sum + value, 0);

@@ -23,7 +23,7 @@ import { Agent } from 'node:http';
 import { checkAiChatReply, checkChatCompletion, sendJson, type JsonTarget } from '../lib/json-request.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
 import { summarizeProfiles } from '../lib/profile-summary.ts';
-import { percentile } from '../lib/stats.ts';
+import { median, percentile } from '../lib/stats.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
 import { AllocationReporting, argumentValue, type AllocationReport } from './allocation-reporting.ts';
 import { startProbeServer, type ProbeServer } from './probe-server.ts';
@@ -146,7 +146,6 @@ const line = (name: string, figures: Figures) =>
       ? ''
       : `  ${figures.allocatedKibPerRequest.toFixed(1)} KiB/request  GCs per 1,000: ${figures.youngCollectionsPerThousand!.toFixed(1)} young, ${figures.oldCollectionsPerThousand!.toFixed(1)} old`
   }`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const upstream = await startUpstreamProcess({ chunks: ['w0 ', 'w1 '], paceMs: 20 });
 const servers: ProbeServer[] = [];

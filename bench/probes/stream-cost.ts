@@ -23,6 +23,7 @@ import { Agent } from 'node:http';
 import { openCaiWs, type CaiWsConnection } from '../lib/cai-ws-client.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
 import { caiSse, streamOverSse } from '../lib/sse-stream.ts';
+import { median } from '../lib/stats.ts';
 import { TokenTracker, type StreamRecord } from '../lib/token-tracker.ts';
 import { benchTokens, promptFor } from '../lib/tokens.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
@@ -130,8 +131,6 @@ async function measure(target: Target): Promise<{
         }),
   };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const upstream = await startUpstreamProcess({ chunks: TOKENS, paceMs: 20 });
 const servers: ProbeServer[] = [];
