@@ -60,9 +60,13 @@ export async function measureLevel(options: {
   });
 }
 
-const WARM_UP: LoadLevel = { concurrency: 10, rounds: 2, rampMs: 50 };
+// 200 streams: after 20 (the warm-up this had before) V8 was still optimizing cai's turn path:
+// 140 more functions over the next 280 sequential streams (--trace-opt), and the median first
+// token of streams 20–40 was 0.3–0.5 ms above that of streams 150–300. A serving process is past
+// that; the one-stream level, measured next, should be too.
+const WARM_UP: LoadLevel = { concurrency: 100, rounds: 2, rampMs: 200 };
 
-/** A few unmeasured streams first, so that neither side is measured while its code is still being compiled. */
+/** Unmeasured streams first, so that neither side is measured while its code is still being compiled. */
 export async function warmUp(context: BenchContext, streamOnce: StreamOnce): Promise<void> {
   const figures = await measureLevel({ context, level: WARM_UP, streamOnce });
   if (figures.failedStreams > 0) throw new Error(`warm-up streams failed: ${figures.errors.join('; ')}`);
@@ -76,11 +80,19 @@ export function measureDirect(context: BenchContext, level: LoadLevel): Promise<
   );
 }
 
-export function directStreamOnce(context: BenchContext, agent: Agent): StreamOnce {
+/**
+ * A stream in the upstream's own wire format: from the upstream itself, or from `port` when that
+ * is the bare relay passing it through.
+ */
+export function directStreamOnce(
+  context: BenchContext,
+  agent: Agent,
+  port = context.upstream.port,
+): StreamOnce {
   return ({ requestId, tracker }) =>
     streamOverSse({
       agent,
-      port: context.upstream.port,
+      port,
       path: '/v1/chat/completions',
       headers: { authorization: 'Bearer x' },
       body: {
@@ -161,7 +173,7 @@ export function comparisonRows(options: {
   level: LoadLevel;
   cai: StreamFigures;
   direct: StreamFigures;
-  /** The bare relay at the same level: the floor of one Node hop (doc 000 only). */
+  /** The bare relay at the same level: the floor of one Node hop. */
   floor?: StreamFigures;
   paceMs: number;
 }): ResultRow[] {
