@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../core/domain.ts';
 import { AppError } from '../core/errors.ts';
 import type { Store } from '../store/store.ts';
@@ -87,6 +87,6 @@ export function authenticateAdmin(credential: Credential | undefined, adminApiKe
 
 /** Constant-time comparison; digests first, so the lengths match whatever was presented. */
 export function isAdminKey(presented: string, adminApiKey: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  const digest = (value: string) => hash('sha256', value, 'buffer');
   return timingSafeEqual(digest(presented), digest(adminApiKey));
 }
