@@ -1,6 +1,7 @@
 import { request, type Agent } from 'node:http';
 import { nowMs } from './clock.ts';
 import type { StreamRecord, TokenTracker } from './token-tracker.ts';
+import { promptFor } from './tokens.ts';
 
 // One streamed request over HTTP with Server-Sent Events, read as it arrives. The dialect says
 // which text an event carries: OpenAI's `data: {chunk}` (the upstream directly) or cai's
@@ -104,5 +105,25 @@ export function streamOverSse(options: {
     }, options.timeoutMs);
     outgoing.on('error', (error) => finish(error.message));
     outgoing.end(payload);
+  });
+}
+
+/** Doc 002's `POST /api/v1/ai/chat` with `"stream": true` to cai, the request id in the prompt. */
+export function streamFromCai(options: {
+  agent: Agent;
+  server: { port: number; apiKey: string };
+  requestId: string;
+  tracker: TokenTracker;
+  timeoutMs: number;
+}): Promise<StreamRecord> {
+  return streamOverSse({
+    agent: options.agent,
+    port: options.server.port,
+    path: '/api/v1/ai/chat',
+    headers: { authorization: `Bearer ${options.server.apiKey}` },
+    body: { content: promptFor(options.requestId), stream: true },
+    dialect: caiSse,
+    tracker: options.tracker,
+    timeoutMs: options.timeoutMs,
   });
 }

@@ -22,7 +22,7 @@ import { startBareRelay } from '../lib/bare-relay-process.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
 import { openCaiWs } from '../lib/cai-ws-client.ts';
 import { sleep } from '../lib/clock.ts';
-import { caiSse, openAiSse, streamOverSse } from '../lib/sse-stream.ts';
+import { openAiSse, streamFromCai, streamOverSse } from '../lib/sse-stream.ts';
 import { percentile } from '../lib/stats.ts';
 import { TokenTracker, type StreamRecord } from '../lib/token-tracker.ts';
 import { benchTokens, promptFor } from '../lib/tokens.ts';
@@ -61,16 +61,7 @@ const relaySocket = await openCaiWs({
 
 const targets: Record<string, StreamOnce> = {
   'cai sse': (requestId, tracker) =>
-    streamOverSse({
-      agent: caiAgent,
-      port: cai.port,
-      path: '/api/v1/ai/chat',
-      headers: { authorization: `Bearer ${cai.apiKey}` },
-      body: { content: promptFor(requestId), stream: true },
-      dialect: caiSse,
-      tracker,
-      timeoutMs: TIMEOUT_MS,
-    }),
+    streamFromCai({ agent: caiAgent, server: cai, requestId, tracker, timeoutMs: TIMEOUT_MS }),
   'relay sse': (requestId, tracker) =>
     streamOverSse({
       agent: relayAgent,

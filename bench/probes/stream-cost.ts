@@ -22,7 +22,7 @@
 import { Agent } from 'node:http';
 import { openCaiWs, type CaiWsConnection } from '../lib/cai-ws-client.ts';
 import { repositoryRoot } from '../lib/cai-server.ts';
-import { caiSse, streamOverSse } from '../lib/sse-stream.ts';
+import { streamFromCai } from '../lib/sse-stream.ts';
 import { median } from '../lib/stats.ts';
 import { TokenTracker, type StreamRecord } from '../lib/token-tracker.ts';
 import { benchTokens, promptFor } from '../lib/tokens.ts';
@@ -55,16 +55,7 @@ function sseTarget(server: ProbeServer): Target {
     async open() {
       const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
       return (requestId, tracker) =>
-        streamOverSse({
-          agent,
-          port: server.port,
-          path: '/api/v1/ai/chat',
-          headers: { authorization: `Bearer ${server.apiKey}` },
-          body: { content: promptFor(requestId), stream: true },
-          dialect: caiSse,
-          tracker,
-          timeoutMs: TIMEOUT_MS,
-        });
+        streamFromCai({ agent, server, requestId, tracker, timeoutMs: TIMEOUT_MS });
     },
   };
 }

@@ -1,18 +1,7 @@
 import { Agent } from 'node:http';
-import { startBareRelay } from '../lib/bare-relay-process.ts';
-import { caiSse, streamOverSse } from '../lib/sse-stream.ts';
-import { promptFor } from '../lib/tokens.ts';
-import type { StreamFigures } from '../lib/stream-figures.ts';
-import type { ResultRow } from '../lib/results-table.ts';
-import {
-  comparisonRows,
-  directStreamOnce,
-  measureDirect,
-  measureLevel,
-  mostConcurrentRow,
-  warmUp,
-  type StreamOnce,
-} from './streaming-comparison.ts';
+import { streamFromCai } from '../lib/sse-stream.ts';
+import { compareLevelByLevel, startFloorRelay } from './level-by-level.ts';
+import { directStreamOnce, measureLevel, warmUp, type StreamOnce } from './streaming-comparison.ts';
 import type { LoadLevel, Scenario } from './scenario.ts';
 
 // Doc 002's `POST /api/v1/ai/chat` with `"stream": true` (Server-Sent Events) against the same
@@ -28,13 +17,10 @@ export const streamSse: Scenario = {
     const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
     const directAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
     const caiStreamOnce: StreamOnce = ({ requestId, tracker }) =>
-      streamOverSse({
+      streamFromCai({
         agent,
-        port: cai.port,
-        path: '/api/v1/ai/chat',
-        headers: { authorization: `Bearer ${cai.apiKey}` },
-        body: { content: promptFor(requestId), stream: true },
-        dialect: caiSse,
+        server: cai,
+        requestId,
         tracker,
         timeoutMs: context.parameters.streamTimeoutMs,
       });
@@ -42,60 +28,28 @@ export const streamSse: Scenario = {
     await warmUp(context, directStreamOnce(context, directAgent));
     await warmUp(context, caiStreamOnce);
     directAgent.destroy();
-    const relay = await startBareRelay({ upstreamBaseUrl: context.upstream.baseUrl }).catch(
-      (error: unknown) => {
-        context.log(`stream-sse: the bare relay did not start (${(error as Error).message})`);
-        return undefined;
-      },
-    );
+    const relay = await startFloorRelay(context, 'stream-sse');
     const relayAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
-    const relayStreamOnce = relay && directStreamOnce(context, relayAgent, relay.port);
-    const rows: ResultRow[] = [];
-    const figures: Array<{
-      concurrency: number;
-      direct: StreamFigures;
-      cai: StreamFigures;
-      floor: StreamFigures | null;
-    }> = [];
-    const levelsMeasured: Array<{
-      level: LoadLevel;
-      direct: StreamFigures;
-      cai: StreamFigures;
-      floor?: StreamFigures;
-    }> = [];
     try {
+      const relayStreamOnce = relay && directStreamOnce(context, relayAgent, relay.port);
       if (relayStreamOnce) await warmUp(context, relayStreamOnce);
-      for (const level of context.parameters.levels) {
-        context.log(`stream-sse: concurrency ${level.concurrency}, direct`);
-        const direct = await measureDirect(context, level);
-        context.log(`stream-sse: concurrency ${level.concurrency}, cai`);
-        const measured = await measureLevel({ context, level, cai, streamOnce: caiStreamOnce });
-        let floor: StreamFigures | undefined;
-        if (relay && relayStreamOnce) {
-          context.log(`stream-sse: concurrency ${level.concurrency}, bare relay`);
-          floor = await measureLevel({ context, level, cai: relay, streamOnce: relayStreamOnce });
-        }
-        figures.push({ concurrency: level.concurrency, direct, cai: measured, floor: floor ?? null });
-        levelsMeasured.push({ level, direct, cai: measured, ...(floor ? { floor } : {}) });
-        rows.push(
-          ...comparisonRows({
-            label: 'sse',
-            level,
-            cai: measured,
-            direct,
-            ...(floor ? { floor } : {}),
-            paceMs: context.parameters.paceMs,
-          }),
-        );
-      }
+      const { rows, figures } = await compareLevelByLevel({
+        context,
+        scenario: 'stream-sse',
+        label: 'sse',
+        measureCai: (level) => measureLevel({ context, level, cai, streamOnce: caiStreamOnce }),
+        ...(relay && relayStreamOnce
+          ? {
+              measureFloor: (level: LoadLevel) =>
+                measureLevel({ context, level, cai: relay, streamOnce: relayStreamOnce }),
+            }
+          : {}),
+      });
+      return { name: this.name, rows, figures };
     } finally {
       agent.destroy();
       relayAgent.destroy();
       await relay?.stop();
     }
-    rows.push(
-      mostConcurrentRow({ label: 'sse', measured: levelsMeasured, paceMs: context.parameters.paceMs }),
-    );
-    return { name: this.name, rows, figures };
   },
 };

@@ -1,17 +1,10 @@
 import { Agent } from 'node:http';
-import { startBareRelay, type BareRelayProcess } from '../lib/bare-relay-process.ts';
+import type { BareRelayProcess } from '../lib/bare-relay-process.ts';
 import { openCaiWs, type CaiWsConnection } from '../lib/cai-ws-client.ts';
 import { promptFor } from '../lib/tokens.ts';
 import type { StreamFigures } from '../lib/stream-figures.ts';
-import type { ResultRow } from '../lib/results-table.ts';
-import {
-  comparisonRows,
-  directStreamOnce,
-  measureDirect,
-  measureLevel,
-  mostConcurrentRow,
-  warmUp,
-} from './streaming-comparison.ts';
+import { compareLevelByLevel, startFloorRelay } from './level-by-level.ts';
+import { directStreamOnce, measureLevel, warmUp } from './streaming-comparison.ts';
 import type { BenchContext, LoadLevel, Scenario } from './scenario.ts';
 
 // Doc 000's `WS /`: one connection per worker (opened before the clock starts), `COMPLETION` in,
@@ -49,57 +42,22 @@ export const streamWs: Scenario = {
       }),
     );
     probe.close();
-    const relay = await startBareRelay({ upstreamBaseUrl: context.upstream.baseUrl }).catch(
-      (error: unknown) => {
-        context.log(`stream-ws: the bare relay did not start (${(error as Error).message})`);
-        return undefined;
-      },
-    );
-    const rows: ResultRow[] = [];
-    const figures: Array<{
-      concurrency: number;
-      direct: StreamFigures;
-      cai: StreamFigures;
-      floor: StreamFigures | null;
-    }> = [];
-    const levelsMeasured: Array<{
-      level: LoadLevel;
-      direct: StreamFigures;
-      cai: StreamFigures;
-      floor?: StreamFigures;
-    }> = [];
+    const relay = await startFloorRelay(context, 'stream-ws');
     try {
       if (relay) await warmUpRelay(context, relay);
-      for (const level of context.parameters.levels) {
-        context.log(`stream-ws: concurrency ${level.concurrency}, direct`);
-        const direct = await measureDirect(context, level);
-        context.log(`stream-ws: concurrency ${level.concurrency}, cai`);
-        const measured = await measureOverSockets({ context, level, server: cai });
-        let floor: StreamFigures | undefined;
-        if (relay) {
-          context.log(`stream-ws: concurrency ${level.concurrency}, bare relay`);
-          floor = await measureOverSockets({ context, level, server: relay });
-        }
-        figures.push({ concurrency: level.concurrency, direct, cai: measured, floor: floor ?? null });
-        levelsMeasured.push({ level, direct, cai: measured, ...(floor ? { floor } : {}) });
-        rows.push(
-          ...comparisonRows({
-            label: 'ws',
-            level,
-            cai: measured,
-            direct,
-            ...(floor ? { floor } : {}),
-            paceMs: context.parameters.paceMs,
-          }),
-        );
-      }
+      const { rows, figures } = await compareLevelByLevel({
+        context,
+        scenario: 'stream-ws',
+        label: 'ws',
+        measureCai: (level) => measureOverSockets({ context, level, server: cai }),
+        ...(relay
+          ? { measureFloor: (level: LoadLevel) => measureOverSockets({ context, level, server: relay }) }
+          : {}),
+      });
+      return { name: this.name, rows, figures };
     } finally {
       await relay?.stop();
     }
-    rows.push(
-      mostConcurrentRow({ label: 'ws', measured: levelsMeasured, paceMs: context.parameters.paceMs }),
-    );
-    return { name: this.name, rows, figures };
   },
 };
 
