@@ -14,6 +14,7 @@ import { installTenantGuard } from './tenant-guard.ts';
 import { registerVoiceRoutes } from './voice-routes.ts';
 import { registerWebrtcRoutes } from './webrtc-routes.ts';
 import { registerWebAppRoutes } from './web-app-routes.ts';
+import { lazySchemaCompilers } from './schema-compilers.ts';
 
 // The Fastify server: encapsulated plugins, one per kind of caller. Public (health, metrics),
 // tenant (authenticated and rate limited), admin (ADMIN_API_KEY).
@@ -35,6 +36,7 @@ export async function createHttpServer(
     // Keep-alive sockets that sit idle would otherwise hold `close()` (and SIGTERM) open.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
   });
   installErrorHandler(server);
   registerMetricsRoutes(server, dependencies);
