@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import Fastify from 'fastify';
 import { lazySchemaCompilers } from '../../src/transports/http/schema-compilers.ts';
+import { startTestApp } from './test-app.ts';
 
 // Run in a process of its own by schema-compilers.test.ts: whether Fastify's schema compilers are
-// in the module cache after a server without schemas is made and ready, and after one with a
+// in the module cache after cai's own server has started and answered a request, after a bare
+// server without schemas is made and ready, and after one with a
 // body and a response schema (the validator's and the serializer's). Prints one JSON line.
 
 const requireFromFastify = createRequire(createRequire(import.meta.url).resolve('fastify'));
@@ -12,6 +14,12 @@ const loaded = () =>
     const entry = requireFromFastify.resolve(name);
     return requireFromFastify.cache[entry] !== undefined;
   });
+
+const cai = await startTestApp();
+const health = await cai.request('/health');
+if (health.status !== 200) throw new Error(`/health answered ${health.status}`);
+const caiServer = loaded();
+await cai.close();
 
 const plain = Fastify({ schemaController: { compilersFactory: lazySchemaCompilers } });
 plain.get('/', async () => ({ ok: true }));
@@ -32,4 +40,4 @@ validated.post(
 await validated.ready();
 const withSchema = loaded();
 await Promise.all([plain.close(), validated.close()]);
-process.stdout.write(`${JSON.stringify({ withoutSchemas, withSchema })}\n`);
+process.stdout.write(`${JSON.stringify({ caiServer, withoutSchemas, withSchema })}\n`);

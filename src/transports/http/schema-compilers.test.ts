@@ -8,13 +8,14 @@ import { lazySchemaCompilers } from './schema-compilers.ts';
 const run = promisify(execFile);
 
 describe('Fastify schema compilers loaded on first use', () => {
-  it('loads neither compiler for a server without schemas, both once a route has one', async () => {
+  it("loads neither compiler for cai's server or any without schemas, both once a route has one", async () => {
     // A process of its own: this one's module cache is shared with other tests.
     const script = fileURLToPath(
       new URL('../../../test/support/schema-compilers-loaded.ts', import.meta.url),
     );
     const { stdout } = await run(process.execPath, ['--import', 'tsx', script], { timeout: 30_000 });
     expect(JSON.parse(stdout.trim())).toEqual({
+      caiServer: [],
       withoutSchemas: [],
       withSchema: ['@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'],
     });
