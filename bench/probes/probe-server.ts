@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildServer } from '../../scripts/server-build.ts';
 import { serverNodeFlags } from '../../scripts/server-node-flags.ts';
-import { benchmarkEnvironment, waitUntilHealthy } from '../lib/cai-server.ts';
+import { benchmarkEnvironment, repositoryRoot, waitUntilHealthy } from '../lib/cai-server.ts';
 import { freePort, runToEnd, startChild } from '../lib/child-process.ts';
 import { readCpuSeconds } from '../lib/proc.ts';
 
@@ -80,4 +80,34 @@ export async function startProbeServer(options: {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * This tree's cai (`this`) and, given `against`, another checkout's beside it (`against`), each
+ * with the node arguments and environment `perServer` gives it (allocation-reporting.ts). If the
+ * second does not start, the first is stopped before the error goes on.
+ */
+export async function startComparedServers(options: {
+  upstreamUrl: string;
+  against: string | undefined;
+  profileDirectory: string | undefined;
+  perServer: (name: string) => { nodeArguments: string[]; environment: NodeJS.ProcessEnv };
+}): Promise<ProbeServer[]> {
+  const start = (root: string, name: string) =>
+    startProbeServer({
+      root,
+      name,
+      upstreamUrl: options.upstreamUrl,
+      ...(options.profileDirectory === undefined ? {} : { profileDirectory: options.profileDirectory }),
+      ...options.perServer(name),
+    });
+  const servers = [await start(repositoryRoot, 'this')];
+  if (options.against === undefined) return servers;
+  try {
+    servers.push(await start(options.against, 'against'));
+  } catch (error) {
+    await servers[0]!.stop();
+    throw error;
+  }
+  return servers;
 }

@@ -21,12 +21,11 @@
 // and prints where the bytes were allocated; sampling costs CPU, so read CPU figures without it.
 import { Agent } from 'node:http';
 import { checkAiChatReply, checkChatCompletion, sendJson, type JsonTarget } from '../lib/json-request.ts';
-import { repositoryRoot } from '../lib/cai-server.ts';
 import { summarizeProfiles } from '../lib/profile-summary.ts';
 import { median, percentile } from '../lib/stats.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
 import { AllocationReporting, argumentValue, type AllocationReport } from './allocation-reporting.ts';
-import { startProbeServer, type ProbeServer } from './probe-server.ts';
+import { startComparedServers, type ProbeServer } from './probe-server.ts';
 
 const requests = Number(process.argv[2]?.startsWith('--') ? 2000 : (process.argv[2] ?? 2000));
 const rounds = Number(argumentValue('--rounds') ?? 5);
@@ -150,15 +149,14 @@ const line = (name: string, figures: Figures) =>
 const upstream = await startUpstreamProcess({ chunks: ['w0 ', 'w1 '], paceMs: 20 });
 const servers: ProbeServer[] = [];
 try {
-  const serverOptions = (root: string, name: string) => ({
-    root,
-    name,
-    upstreamUrl: upstream.baseUrl,
-    ...(profileDirectory === undefined ? {} : { profileDirectory }),
-    ...allocations.serverOptions(name),
-  });
-  servers.push(await startProbeServer(serverOptions(repositoryRoot, 'this')));
-  if (against !== undefined) servers.push(await startProbeServer(serverOptions(against, 'against')));
+  servers.push(
+    ...(await startComparedServers({
+      upstreamUrl: upstream.baseUrl,
+      against,
+      profileDirectory,
+      perServer: (name) => allocations.serverOptions(name),
+    })),
+  );
   console.log(`cai: ${servers.map((server) => `${server.name} pid ${server.pid}`).join(', ')}`);
   const direct: Target = {
     name: 'direct (upstream)',

@@ -21,14 +21,13 @@
 // `--max-semi-space-size=32` to see what a larger young generation saves in garbage collection.
 import { Agent } from 'node:http';
 import { openCaiWs, type CaiWsConnection } from '../lib/cai-ws-client.ts';
-import { repositoryRoot } from '../lib/cai-server.ts';
 import { streamFromCai } from '../lib/sse-stream.ts';
 import { median } from '../lib/stats.ts';
 import { TokenTracker, type StreamRecord } from '../lib/token-tracker.ts';
 import { benchTokens, promptFor } from '../lib/tokens.ts';
 import { startUpstreamProcess } from '../lib/upstream-process.ts';
 import { AllocationReporting, argumentValue } from './allocation-reporting.ts';
-import { startProbeServer, type ProbeServer } from './probe-server.ts';
+import { startComparedServers, type ProbeServer } from './probe-server.ts';
 
 const streams = Number(process.argv[2]?.startsWith('--') ? 200 : (process.argv[2] ?? 200));
 const rounds = Number(argumentValue('--rounds') ?? 5);
@@ -126,15 +125,14 @@ async function measure(target: Target): Promise<{
 const upstream = await startUpstreamProcess({ chunks: TOKENS, paceMs: 20 });
 const servers: ProbeServer[] = [];
 try {
-  const options = (root: string, name: string) => ({
-    root,
-    name,
-    upstreamUrl: upstream.baseUrl,
-    ...(profileDirectory === undefined ? {} : { profileDirectory }),
-    ...allocations.serverOptions(name),
-  });
-  servers.push(await startProbeServer(options(repositoryRoot, 'this')));
-  if (against !== undefined) servers.push(await startProbeServer(options(against, 'against')));
+  servers.push(
+    ...(await startComparedServers({
+      upstreamUrl: upstream.baseUrl,
+      against,
+      profileDirectory,
+      perServer: (name) => allocations.serverOptions(name),
+    })),
+  );
   const targets = servers.flatMap((server) => [
     ...(only === 'ws' ? [] : [sseTarget(server)]),
     ...(only === 'sse' ? [] : [wsTarget(server)]),
