@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { streamFromCai } from '../lib/sse-stream.ts';
 import { compareLevelByLevel, startFloorRelay } from './level-by-level.ts';
-import { directStreamOnce, measureLevel, warmUp, type StreamOnce } from './streaming-comparison.ts';
+import { upstreamFormatStreamOnce, measureLevel, warmUp, type StreamOnce } from './streaming-comparison.ts';
 import type { LoadLevel, Scenario } from './scenario.ts';
 
 // Doc 002's `POST /api/v1/ai/chat` with `"stream": true` (Server-Sent Events) against the same
@@ -25,13 +25,13 @@ export const streamSse: Scenario = {
         timeoutMs: context.parameters.streamTimeoutMs,
       });
     context.log('stream-sse: warming up');
-    await warmUp(context, directStreamOnce(context, directAgent));
+    await warmUp(context, upstreamFormatStreamOnce(context, directAgent));
     await warmUp(context, caiStreamOnce);
     directAgent.destroy();
     const relay = await startFloorRelay(context, 'stream-sse');
     const relayAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
     try {
-      const relayStreamOnce = relay && directStreamOnce(context, relayAgent, relay.port);
+      const relayStreamOnce = relay && upstreamFormatStreamOnce(context, relayAgent, relay.port);
       if (relayStreamOnce) await warmUp(context, relayStreamOnce);
       const { rows, figures } = await compareLevelByLevel({
         context,

@@ -4,7 +4,7 @@ import { openCaiWs, type CaiWsConnection } from '../lib/cai-ws-client.ts';
 import { promptFor } from '../lib/tokens.ts';
 import type { StreamFigures } from '../lib/stream-figures.ts';
 import { compareLevelByLevel, startFloorRelay } from './level-by-level.ts';
-import { directStreamOnce, measureLevel, warmUp } from './streaming-comparison.ts';
+import { upstreamFormatStreamOnce, measureLevel, warmUp } from './streaming-comparison.ts';
 import type { BenchContext, LoadLevel, Scenario } from './scenario.ts';
 
 // Doc 000's `WS /`: one connection per worker (opened before the clock starts), `COMPLETION` in,
@@ -31,7 +31,7 @@ export const streamWs: Scenario = {
     }
     context.log('stream-ws: warming up');
     const directAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
-    await warmUp(context, directStreamOnce(context, directAgent));
+    await warmUp(context, upstreamFormatStreamOnce(context, directAgent));
     directAgent.destroy();
     await warmUp(context, ({ requestId, tracker }) =>
       probe.complete({

@@ -75,7 +75,7 @@ export async function warmUp(context: BenchContext, streamOnce: StreamOnce): Pro
 /** The upstream directly: `POST /v1/chat/completions` with `stream: true`, as cai itself calls it. */
 export function measureDirect(context: BenchContext, level: LoadLevel): Promise<StreamFigures> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-  return measureLevel({ context, level, streamOnce: directStreamOnce(context, agent) }).finally(() =>
+  return measureLevel({ context, level, streamOnce: upstreamFormatStreamOnce(context, agent) }).finally(() =>
     agent.destroy(),
   );
 }
@@ -84,7 +84,7 @@ export function measureDirect(context: BenchContext, level: LoadLevel): Promise<
  * A stream in the upstream's own wire format: from the upstream itself, or from `port` when that
  * is the bare relay passing it through.
  */
-export function directStreamOnce(
+export function upstreamFormatStreamOnce(
   context: BenchContext,
   agent: Agent,
   port = context.upstream.port,
